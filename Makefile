@@ -1,0 +1,69 @@
+# Jemput Bola: the two commands are `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+CHROMIUM ?= /usr/bin/chromium
+HOST ?= 127.0.0.1
+PORT ?= 5000
+DEMO_DATE ?= $(shell date -d tomorrow +%F)
+
+.PHONY: demo test lint typecheck pytest serve install browser bench clean
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 ($(PYTHON)) is required"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+# Debian's Chromium for the browser tests; Playwright drives it (it never downloads a browser).
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then echo "chromium: $(CHROMIUM)"; else \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	  || { echo "ERROR: could not install chromium (apt-get install chromium); the browser tests need it." >&2; exit 1; }; \
+	  [ -x "$(CHROMIUM)" ] || { echo "ERROR: $(CHROMIUM) missing after install" >&2; exit 1; }; \
+	fi
+
+demo: $(VENV)/.installed
+	$(FLASK) outreach init-db
+	$(FLASK) outreach region import kota-yogyakarta
+	$(FLASK) outreach seed-demo
+	$(FLASK) outreach plan --date $(DEMO_DATE) --days 5
+	@echo "Open http://$(HOST):$(PORT)/  (coordinator: koordinator / jemputbola)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+serve: $(VENV)/.installed
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed-test
+	$(VENV)/bin/mypy
+
+pytest: $(VENV)/.installed-test browser
+	$(PY) -m pytest
+
+test: lint typecheck pytest
+
+bench: $(VENV)/.installed-test
+	$(PY) -m pip install -q -e '.[test,bench]'
+	$(PY) bench/region_import.py
+	$(PY) bench/matrix.py
+	$(PY) bench/day_plan.py
+	$(PY) bench/solomon.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

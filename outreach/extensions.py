@@ -1,0 +1,15 @@
+"""Flask extensions, created unbound here and bound in :func:`outreach.create_app`."""
+
+from __future__ import annotations
+
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+babel = Babel()
+login_manager = LoginManager()
+# Limits are declared per public endpoint; nothing is limited by default.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

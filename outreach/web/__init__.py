@@ -1,0 +1,35 @@
+"""Web layer: extensions, blueprints, template helpers.
+
+Views only parse input, call one service and render (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from outreach.extensions import babel, csrf, limiter, login_manager
+from outreach.privacy import mask_nik, mask_phone
+
+OSM_CREDIT = "&copy; OpenStreetMap contributors"
+
+
+def register_web(app: Flask) -> None:
+    """Bind extensions and register every blueprint on ``app``."""
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Silakan masuk untuk membuka halaman ini."
+    login_manager.login_message_category = "warning"
+
+    from outreach.web import assets, auth, coordinator, errors, main, public
+
+    for module in (assets, auth, main, public, coordinator, errors):
+        app.register_blueprint(module.bp)
+
+    @app.context_processor
+    def _helpers() -> dict[str, Any]:
+        return {"mask_nik": mask_nik, "mask_phone": mask_phone, "osm_credit": OSM_CREDIT}

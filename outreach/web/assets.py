@@ -1,0 +1,22 @@
+"""Front-end assets served by the app itself from installed XStatic packages (no CDN)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xstatic.pkg.leaflet as xs_leaflet
+from flask import Blueprint, abort, send_from_directory
+from flask.typing import ResponseReturnValue
+
+bp = Blueprint("assets", __name__, url_prefix="/vendor")
+
+VENDOR_DIRS: dict[str, Path] = {"leaflet": Path(xs_leaflet.BASE_DIR)}
+
+
+@bp.route("/<name>/<path:filename>")
+def vendor(name: str, filename: str) -> ResponseReturnValue:
+    """Serve a file of an installed front-end package."""
+    base = VENDOR_DIRS.get(name)
+    if base is None:
+        abort(404)
+    return send_from_directory(base, filename, max_age=86400)
