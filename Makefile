@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_DATE ?= $(shell date -d tomorrow +%F)
 
-.PHONY: demo test lint typecheck pytest serve install browser bench clean
+.PHONY: migration-reset demo test lint typecheck pytest serve install browser bench clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 ($(PYTHON)) is required"; exit 1; }
@@ -64,6 +64,14 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/matrix.py
 	$(PY) bench/day_plan.py
 	$(PY) bench/solomon.py
+
+# Regenerate the single initial migration from models.py (allowed until the first release:
+# no database outside development exists yet). Later schema changes get migrations of their own.
+migration-reset: $(VENV)/.installed-test
+	rm -f outreach/migrations/versions/0001_initial_schema.py /tmp/outreach-migration.db
+	$(PY) -c "from alembic import command; from outreach.db import alembic_config; \
+	command.revision(alembic_config('sqlite:////tmp/outreach-migration.db'), message='initial schema', autogenerate=True, rev_id='0001')"
+	$(VENV)/bin/ruff format -q outreach/migrations/versions
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

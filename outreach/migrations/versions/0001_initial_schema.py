@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 11:01:36.129020
+Create Date: 2026-11-22 11:02:46.757005
 """
 
 from __future__ import annotations
