@@ -27,6 +27,8 @@ def defaults() -> dict[str, Any]:
             str(PROJECT_ROOT.parent / "shared" / "regions"),
         ],
         "CACHE_DIR": str(data_dir / "cache"),
+        # Kemendagri province/kab-kota/kecamatan codes 2016-2025, for NIK checks.
+        "KODE_WILAYAH_CSV": str(PROJECT_ROOT.parent / "shared" / "reference" / "kode_wilayah.csv"),
         "DEFAULT_REGION": "kota-yogyakarta",
         # Tile URL template for the base map; "none" draws the road network instead (offline).
         "MAP_TILES": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",

@@ -1,0 +1,1 @@
+"""Request intake: validation, locating, letters, message parsing, dedupe."""
