@@ -272,6 +272,9 @@ class ServiceRequest(Base):
     required_traits: Mapped[list[Any]] = mapped_column(JSON, default=list)
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")  # staff notes
+    # Things a coordinator should look at, as codes: "nik_luar_wilayah", "lokasi_perlu_konfirmasi",
+    # "kemungkinan_duplikat", ...
+    flags: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
     status: Mapped[str] = mapped_column(String(20), default=RequestStatus.BARU.value)
     status_reason: Mapped[str] = mapped_column(Text, default="")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 11:02:46.757005
+Create Date: 2026-11-22 11:04:59.054695
 """
 
 from __future__ import annotations
@@ -270,6 +270,7 @@ def upgrade() -> None:
         sa.Column("required_traits", sa.JSON(), nullable=False),
         sa.Column("consent", sa.Boolean(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("flags", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("status_reason", sa.Text(), nullable=False),
         sa.Column("deadline", sa.Date(), nullable=True),
