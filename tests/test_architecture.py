@@ -15,7 +15,10 @@ def _domain_files() -> list[Path]:
     files: list[Path] = []
     for name in DOMAIN:
         path = PACKAGE / name
-        files.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+        if path.is_dir():
+            files.extend(sorted(path.rglob("*.py")))
+        elif path.exists():
+            files.append(path)
     return files
 
 
