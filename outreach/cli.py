@@ -71,6 +71,135 @@ def create_user(username: str, password: str, role: str, full_name: str) -> None
     click.echo(f"User {username} ({role}) saved.")
 
 
+# --- office setup (outreach.office) ---
+
+office_cli = AppGroup("office", help="The office: depot, working hours, card capacity.")
+team_cli = AppGroup("team", help="Mobile recording teams.")
+outreach_cli.add_command(office_cli)
+outreach_cli.add_command(team_cli)
+
+
+@office_cli.command("set")
+@click.option("--name", required=True, help='E.g. "Disdukcapil Kota Yogyakarta".')
+@click.option("--region", "region_slug", required=True, help="An imported region pack slug.")
+@click.option("--depot", required=True, help="Office location as LON,LAT.")
+@click.option("--address", default="")
+@click.option("--work-hours", default=None, help="HH:MM-HH:MM (default 08:00-15:00).")
+@click.option("--sync-deadline", default=None, help="HH:MM teams must be back to sync.")
+@click.option("--card-capacity", type=int, default=None, help="Cards printed per day.")
+@click.option("--printers", type=int, default=None)
+@one_line_errors
+def office_set(
+    name: str,
+    region_slug: str,
+    depot: str,
+    address: str,
+    work_hours: str | None,
+    sync_deadline: str | None,
+    card_capacity: int | None,
+    printers: int | None,
+) -> None:
+    """Create or update the office."""
+    from outreach import office as svc
+
+    session = get_session()
+    office = svc.configure_office(
+        session,
+        name=name,
+        region_slug=region_slug,
+        depot=svc.parse_lonlat(depot),
+        address=address,
+        work_hours=svc.parse_time_range(work_hours) if work_hours else None,
+        sync_deadline=svc.parse_time(sync_deadline) if sync_deadline else None,
+        daily_card_capacity=card_capacity,
+        printers=printers,
+    )
+    session.commit()
+    click.echo(_describe_office(office))
+
+
+@office_cli.command("show")
+@one_line_errors
+def office_show() -> None:
+    """Print the office and its teams."""
+    from outreach import office as svc
+
+    office = svc.get_office(get_session())
+    click.echo(_describe_office(office))
+    for team in office.teams:
+        click.echo(_describe_team(team))
+
+
+def _describe_office(office: models.Office) -> str:
+    return (
+        f"{office.name} ({office.region_slug}, {office.region_code}); depot "
+        f"{office.depot_lon:.5f},{office.depot_lat:.5f}; hours {office.work_start:%H:%M}-"
+        f"{office.work_end:%H:%M}, sync by {office.sync_deadline:%H:%M}; "
+        f"{office.daily_card_capacity} cards/day on {office.printers} printer(s)"
+    )
+
+
+def _describe_team(team: models.Team) -> str:
+    extra = f", max {team.max_stops} stops" if team.max_stops else ""
+    return (
+        f"  {team.name}: {team.shift_start:%H:%M}-{team.shift_end:%H:%M}{extra}; "
+        f"skills {', '.join(team.skills) or '-'}; members {', '.join(team.members) or '-'}"
+    )
+
+
+@team_cli.command("add")
+@click.argument("name")
+@click.option("--skills", required=True, help="Comma-separated services and traits.")
+@click.option("--members", default="", help="Semicolon-separated names.")
+@click.option("--shift", default=None, help="HH:MM-HH:MM (default: office hours).")
+@click.option("--friday", default=None, help="Friday shift HH:MM-HH:MM, or 'off'.")
+@click.option("--saturday", default=None, help="Saturday shift HH:MM-HH:MM, or 'off'.")
+@click.option("--max-stops", type=int, default=None)
+@click.option("--start", default=None, help="Own start point LON,LAT (default: the office).")
+@one_line_errors
+def team_add(
+    name: str,
+    skills: str,
+    members: str,
+    shift: str | None,
+    friday: str | None,
+    saturday: str | None,
+    max_stops: int | None,
+    start: str | None,
+) -> None:
+    """Add a team, or update the team with this name."""
+    from outreach import office as svc
+
+    session = get_session()
+    weekday_shifts: dict[int, Any] = {}
+    for day, text in ((4, friday), (5, saturday)):
+        if text:
+            weekday_shifts[day] = None if text == "off" else svc.parse_time_range(text)
+    team = svc.save_team(
+        session,
+        svc.get_office(session),
+        name=name,
+        skills=[s.strip() for s in skills.split(",") if s.strip()],
+        members=[m.strip() for m in members.split(";") if m.strip()],
+        shift=svc.parse_time_range(shift) if shift else None,
+        weekday_shifts=weekday_shifts or None,
+        max_stops=max_stops,
+        start=svc.parse_lonlat(start) if start else None,
+    )
+    session.commit()
+    click.echo("Saved:" + _describe_team(team)[1:])
+
+
+@team_cli.command("list")
+@one_line_errors
+def team_list() -> None:
+    """List the teams."""
+    from outreach import office as svc
+
+    for team in svc.get_office(get_session()).teams:
+        click.echo(_describe_team(team))
+
+
 # --- region packs (outreach.geo) ---
 
 # --- demo data ---
