@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_DATE ?= $(shell date -d tomorrow +%F)
 
-.PHONY: migration-reset demo test lint typecheck pytest serve install browser bench clean
+.PHONY: messages migration-reset demo test lint typecheck pytest serve install browser bench clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 ($(PYTHON)) is required"; exit 1; }
@@ -72,6 +72,10 @@ migration-reset: $(VENV)/.installed-test
 	$(PY) -c "from alembic import command; from outreach.db import alembic_config; \
 	command.revision(alembic_config('sqlite:////tmp/outreach-migration.db'), message='initial schema', autogenerate=True, rev_id='0001')"
 	$(VENV)/bin/ruff format -q outreach/migrations/versions
+
+# Collect the UI strings (Indonesian source text) into a catalogue template for translators.
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k lazy_gettext -o outreach/translations/messages.pot .
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
