@@ -1,0 +1,1 @@
+"""Rendering: folium maps (home map, road base layer) from plain data; no flask, no database."""

@@ -1,0 +1,422 @@
+"""Folium maps of the requests: the staff map and the aggregated public map.
+
+Pure functions: plain data in (:mod:`outreach.render.mapdata`), a ``folium.Map`` out, and
+:func:`map_parts` to embed it in a page. The maps load only the app's own Leaflet; the one
+outside URL they may carry is the tile URL template the office configured, and without tiles
+the road network is the base layer. Names are shown only when the caller says the viewer is
+staff; NIK and phone numbers are always masked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+from itertools import groupby
+
+import folium
+from branca.element import Figure
+from folium.features import DivIcon, GeoJsonTooltip
+
+from outreach.privacy import mask_nik, mask_phone
+from outreach.render.elements import (
+    BOUNDARY_CREDIT,
+    OSM_CREDIT,
+    Attribution,
+    Legend,
+    LocalMap,
+    RoadLayer,
+    SafePopup,
+    SafeTooltip,
+    TileFallback,
+)
+from outreach.render.mapdata import (
+    AreaShape,
+    LonLat,
+    MapAssets,
+    MapView,
+    RequestPoint,
+    RouteLine,
+)
+from outreach.render.style import (
+    CATEGORY_COLORS,
+    CATEGORY_LABELS,
+    MONTHS_ID,
+    ROAD_CLASSES,
+    SERVICE_LABELS,
+    STATUS_LABELS,
+    WEEKDAYS_ID,
+    category_color,
+    team_color,
+)
+
+ZOOM_START = 13
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """A rendered map split for a page template.
+
+    ``header`` goes in ``<head>``, ``html`` where the map is, ``script`` in a ``<script>``
+    element after it.
+    """
+
+    header: str
+    html: str
+    script: str
+
+
+def make_staff_map(
+    *,
+    view: MapView,
+    assets: MapAssets,
+    areas: Sequence[AreaShape],
+    requests: Sequence[RequestPoint],
+    routes: Sequence[RouteLine] = (),
+    show_names: bool = True,
+) -> folium.Map:
+    """The coordinator's map: every request as a marker, kelurahan outlines, planned routes.
+
+    Parameters
+    ----------
+    view
+        Centre, bounds and depot.
+    assets
+        Local Leaflet URLs, the road layer URL and the tile URL template (or None).
+    areas
+        Kelurahan outlines (drawn light, with their names on hover).
+    requests
+        Requests with a location. Markers are coloured by category; popups show masked NIK
+        and phone only.
+    routes
+        Planned routes; one overlay per day, the first day shown.
+    show_names
+        Show the resident's name in popups (signed-in staff only).
+
+    Returns
+    -------
+    folium.Map
+    """
+    m = _base_map(view, assets)
+    _add_areas(m, areas, counts=False)
+    days = _add_routes(m, routes)
+    _add_requests(m, requests, show_names=show_names)
+    _add_depot(m, view)
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    Legend(_staff_legend(requests, routes, days)).add_to(m)
+    return m
+
+
+def make_public_map(*, view: MapView, assets: MapAssets, areas: Sequence[AreaShape]) -> folium.Map:
+    """The public map: kelurahan outlines shaded by how many requests they hold, no residents.
+
+    Parameters
+    ----------
+    view
+        Centre and bounds.
+    assets
+        Local Leaflet URLs, the road layer URL and the tile URL template (or None).
+    areas
+        Kelurahan outlines with their request counts.
+
+    Returns
+    -------
+    folium.Map
+    """
+    m = _base_map(view, assets)
+    _add_areas(m, areas, counts=True)
+    _add_depot(m, view)
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    Legend(_public_legend(areas)).add_to(m)
+    return m
+
+
+def map_parts(m: folium.Map) -> MapParts:
+    """Render ``m`` into the three parts a page template embeds (no iframe).
+
+    Parameters
+    ----------
+    m
+        A map from :func:`make_staff_map` or :func:`make_public_map`.
+
+    Returns
+    -------
+    MapParts
+    """
+    root = m.get_root()
+    if not isinstance(root, Figure):  # folium.Map always creates its Figure
+        msg = "map has no Figure to render into"
+        raise TypeError(msg)
+    root.render()
+    return MapParts(
+        header=root.header.render(), html=root.html.render(), script=root.script.render()
+    )
+
+
+def find_external_urls(text: str, *, allowed: Iterable[str] = ()) -> list[str]:
+    """Return the http(s) URLs in ``text`` that point outside the app.
+
+    Parameters
+    ----------
+    text
+        Rendered HTML or script.
+    allowed
+        URL prefixes that are expected (e.g. the configured tile URL template).
+
+    Returns
+    -------
+    list of str
+        Offending URLs, in order of appearance (empty when the page is self-contained).
+    """
+    keep = tuple(a for a in allowed if a)
+    urls = re.findall(r"https?://[^\s\"'<>`)]+", text)
+    local = ("http://127.0.0.1", "http://localhost")
+    return [u for u in urls if not u.startswith(keep + local)]
+
+
+def format_day(day: dt.date) -> str:
+    """``Senin, 24 Nov 2025``: a date as read on the map."""
+    return f"{WEEKDAYS_ID[day.weekday()]}, {day.day} {MONTHS_ID[day.month - 1]} {day.year}"
+
+
+def _base_map(view: MapView, assets: MapAssets) -> folium.Map:
+    lon, lat = view.center
+    m = LocalMap(
+        leaflet_js=assets.leaflet_js,
+        leaflet_css=assets.leaflet_css,
+        location=[lat, lon],
+        zoom_start=ZOOM_START,
+        control_scale=True,
+        max_zoom=19,
+    )
+    tiles = None
+    if assets.tiles_url:
+        tiles = folium.TileLayer(
+            tiles=assets.tiles_url, attr=OSM_CREDIT, name="Peta OSM", max_zoom=19
+        )
+        tiles.add_to(m)
+    if assets.roads_url:
+        roads = RoadLayer(assets.roads_url, styles=ROAD_CLASSES, show=tiles is None)
+        roads.add_to(m)
+        if tiles is not None:
+            TileFallback(
+                map_name=m.get_name(), tiles_name=tiles.get_name(), roads_name=roads.get_name()
+            ).add_to(m)
+    # OSM is credited even when neither tiles nor roads are drawn: markers sit on OSM streets.
+    Attribution([OSM_CREDIT, BOUNDARY_CREDIT]).add_to(m)
+    if view.bounds is not None:
+        (west, south), (east, north) = view.bounds
+        m.fit_bounds([[south, west], [north, east]])
+    return m
+
+
+def _add_areas(m: folium.Map, areas: Sequence[AreaShape], *, counts: bool) -> None:
+    if not areas:
+        return
+    top = max((a.count for a in areas), default=0)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {
+                "nama": a.name,
+                "kecamatan": a.kecamatan,
+                "jumlah": a.count,
+                "isi": _shade(a.count, top) if counts else 0.04,
+            },
+            "geometry": a.geometry,
+        }
+        for a in areas
+    ]
+    fields, aliases = ["nama", "kecamatan"], ["Kelurahan", "Kecamatan"]
+    if counts:
+        fields.append("jumlah")
+        aliases.append("Permohonan aktif")
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="Batas kelurahan",
+        style_function=lambda f: {
+            "color": "#2b4c7e",
+            "weight": 1.2,
+            "opacity": 0.7,
+            "fillColor": "#2b6cb0",
+            "fillOpacity": f["properties"]["isi"],
+        },
+        highlight_function=lambda _f: {"weight": 2.5, "opacity": 1.0},
+        tooltip=GeoJsonTooltip(fields=fields, aliases=aliases, sticky=False),
+        overlay=True,
+    ).add_to(m)
+
+
+def _shade(count: int, top: int) -> float:
+    """Fill opacity for a count: light for few, darker for many (0.05-0.55)."""
+    return round(0.05 + 0.5 * (count / top), 3) if top else 0.05
+
+
+def _add_requests(m: folium.Map, requests: Sequence[RequestPoint], *, show_names: bool) -> None:
+    present = [c for c in CATEGORY_COLORS if any(r.category == c for r in requests)]
+    groups = {
+        c: folium.FeatureGroup(name=f"Permohonan: {CATEGORY_LABELS[c]}", overlay=True)
+        for c in present
+    }
+    for group in groups.values():
+        group.add_to(m)
+    for req in requests:
+        group = groups.get(req.category) or groups[present[-1]]
+        marker = folium.CircleMarker(
+            location=[req.lat, req.lon],
+            radius=_radius(req.persons),
+            color="#ffffff" if req.status != "baru" else "#1d2733",
+            weight=1.5,
+            dash_array="3 3" if req.needs_location_check else None,
+            fill=True,
+            fill_color=category_color(req.category),
+            fill_opacity=0.9 if req.status != "baru" else 0.55,
+        )
+        SafeTooltip(f"{req.tracking_code} · {CATEGORY_LABELS.get(req.category, '')}").add_to(marker)
+        SafePopup(_popup_html(req, show_names=show_names)).add_to(marker)
+        marker.add_to(group)
+
+
+def _radius(persons: int) -> float:
+    """Marker size: 6 px for one person, up to 14 px for a collective visit of 40."""
+    return 6.0 if persons <= 1 else min(14.0, 7.0 + persons / 5.0)
+
+
+def _popup_html(req: RequestPoint, *, show_names: bool) -> str:
+    rows: list[tuple[str, str]] = [
+        ("Kategori", CATEGORY_LABELS.get(req.category, req.category)),
+        ("Status", STATUS_LABELS.get(req.status, req.status)),
+        ("Kelurahan", req.kelurahan),
+        ("RT/RW", f"{req.rt or '-'}/{req.rw or '-'}"),
+        ("Jumlah orang", str(req.persons)),
+    ]
+    if req.services:
+        rows.append(("Layanan", ", ".join(SERVICE_LABELS.get(s, s) for s in req.services)))
+    if show_names and req.person_name:
+        rows.insert(0, ("Nama", req.person_name))
+    if req.nik:
+        rows.append(("NIK", mask_nik(req.nik)))
+    if req.phone:
+        rows.append(("HP", mask_phone(req.phone)))
+    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    note = '<p class="jb-warn">Lokasi perlu dikonfirmasi</p>' if req.needs_location_check else ""
+    return (
+        f'<div class="jb-popup"><strong>{escape(req.tracking_code)}</strong>'
+        f"<table>{body}</table>{note}</div>"
+    )
+
+
+def _add_routes(m: folium.Map, routes: Sequence[RouteLine]) -> list[dt.date]:
+    ordered = sorted(routes, key=lambda r: (r.route_date, r.team_index))
+    days: list[dt.date] = []
+    for day, day_routes in groupby(ordered, key=lambda r: r.route_date):
+        group = folium.FeatureGroup(name=f"Rute {format_day(day)}", overlay=True, show=not days)
+        days.append(day)
+        for route in day_routes:
+            _add_route(group, route)
+        group.add_to(m)
+    return days
+
+
+def _add_route(group: folium.FeatureGroup, route: RouteLine) -> None:
+    color = team_color(route.team_index)
+    if len(route.path) >= 2:
+        line = folium.PolyLine(  # type: ignore[no-untyped-call]
+            [[lat, lon] for lon, lat in route.path], color=color, weight=4, opacity=0.85
+        )
+        minutes = round(route.travel_time_s / 60)
+        km = route.distance_m / 1000
+        SafeTooltip(
+            f"{route.team_name}: {len(route.stops)} kunjungan, {km:.1f} km, "
+            f"{minutes} menit perjalanan",
+            sticky=True,
+        ).add_to(line)
+        line.add_to(group)
+    for stop in route.stops:
+        badge = folium.Marker(
+            location=[stop.lat, stop.lon],
+            icon=DivIcon(
+                html=(f'<span class="jb-stop" style="background:{color}">{stop.sequence}</span>'),
+                icon_size=(20, 20),
+                icon_anchor=(10, 24),
+                class_name="jb-stop-icon",
+            ),
+        )
+        SafeTooltip(
+            f"{route.team_name} #{stop.sequence} · {stop.arrival:%H:%M} · {stop.tracking_code}"
+        ).add_to(badge)
+        badge.add_to(group)
+
+
+def _add_depot(m: folium.Map, view: MapView) -> None:
+    if view.depot is None:
+        return
+    lon, lat = view.depot
+    depot = folium.Marker(
+        location=[lat, lon],
+        icon=DivIcon(
+            html='<span class="jb-depot">K</span>',
+            icon_size=(24, 24),
+            icon_anchor=(12, 12),
+            class_name="jb-depot-icon",
+        ),
+    )
+    SafeTooltip(escape(view.depot_label)).add_to(depot)
+    depot.add_to(m)
+
+
+def _staff_legend(
+    requests: Sequence[RequestPoint], routes: Sequence[RouteLine], days: list[dt.date]
+) -> str:
+    counts: dict[str, int] = {}
+    for req in requests:
+        counts[req.category] = counts.get(req.category, 0) + 1
+    items = "".join(
+        f'<li><span class="jb-dot" style="background:{color}"></span>'
+        f"{escape(CATEGORY_LABELS[cat])} ({counts[cat]})</li>"
+        for cat, color in CATEGORY_COLORS.items()
+        if cat in counts
+    )
+    teams = sorted({(r.team_index, r.team_name) for r in routes})
+    team_items = "".join(
+        f'<li><span class="jb-line" style="background:{team_color(i)}"></span>{escape(name)}</li>'
+        for i, name in teams
+    )
+    parts = [
+        f"<details open><summary>Permohonan ({len(requests)})</summary><ul>{items}</ul>",
+        '<p class="jb-note">Garis putus-putus: lokasi perlu dikonfirmasi; '
+        "pucat: baru, belum diverifikasi.</p>",
+    ]
+    if team_items:
+        parts.append(
+            f"<p><strong>Rute tim</strong> ({len(days)} hari; pilih hari di kontrol lapisan)</p>"
+            f"<ul>{team_items}</ul>"
+        )
+    return "".join(parts) + "</details>"
+
+
+def _public_legend(areas: Sequence[AreaShape]) -> str:
+    total = sum(a.count for a in areas)
+    return (
+        f"<details open><summary>Permohonan aktif: {total}</summary>"
+        '<p class="jb-note">Warna lebih gelap: lebih banyak permohonan di kelurahan itu. '
+        "Data pribadi warga tidak ditampilkan.</p></details>"
+    )
+
+
+def extent(points: Iterable[LonLat]) -> tuple[LonLat, LonLat] | None:
+    """Bounds ``((west, south), (east, north))`` of ``(lon, lat)`` points, or None if empty.
+
+    Parameters
+    ----------
+    points
+        ``(lon, lat)`` pairs.
+    """
+    pts = list(points)
+    if not pts:
+        return None
+    lons = [p[0] for p in pts]
+    lats = [p[1] for p in pts]
+    return ((min(lons), min(lats)), (max(lons), max(lats)))
