@@ -1,0 +1,156 @@
+"""Working days, shifts and breaks of a day.
+
+- A working day is any day but Sunday and Indonesia's public holidays (``holidays``
+  package, national calendar incl. cuti bersama where the package lists them); Saturdays count,
+  and a team that does not work on Saturdays says so with its per-weekday shift.
+- A team's day (:class:`TeamDay`) runs from its shift start at its own start point (or the
+  office) back to the office by ``return_by_s``: the earlier of the shift end and the office's
+  sync deadline, because recordings are uploaded at the office.
+- Breaks: lunch (by default 60 minutes starting 12:00-13:00) on ordinary days; on Fridays the
+  Friday-prayer break (by default 11:30-13:00) replaces it. A break applies to a team-day only
+  if it fits inside it (a half-day shift ending 12:00 has none) and is then required whenever
+  the team is still out after the break's latest start; a team back at the office earlier
+  takes it there, off the route.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import holidays
+
+from outreach.domain import BreakRule, PlanRules, TeamSpec, TimeWindow
+
+FRIDAY = 4
+SUNDAY = 6
+
+
+@lru_cache(maxsize=16)
+def _holidays_of(year: int) -> dict[dt.date, str]:
+    return dict(holidays.country_holidays("ID", years=year).items())
+
+
+def holiday_name(day: dt.date) -> str | None:
+    """The public holiday on ``day`` (``None`` if there is none)."""
+    return _holidays_of(day.year).get(day)
+
+
+def is_working_day(day: dt.date) -> bool:
+    """True unless ``day`` is a Sunday or an Indonesian public holiday."""
+    return day.weekday() != SUNDAY and holiday_name(day) is None
+
+
+def iter_working_days(start: dt.date) -> Iterator[dt.date]:
+    """Working days from ``start`` on (``start`` included when it is one), without end."""
+    day = start
+    while True:
+        if is_working_day(day):
+            yield day
+        day += dt.timedelta(days=1)
+
+
+def working_days(start: dt.date, count: int) -> tuple[dt.date, ...]:
+    """The first ``count`` working days on or after ``start``.
+
+    Parameters
+    ----------
+    start
+        First calendar day to consider.
+    count
+        How many working days to return (0 or less gives none).
+
+    Returns
+    -------
+    tuple of datetime.date
+        In order.
+    """
+    days: list[dt.date] = []
+    if count <= 0:
+        return ()
+    for day in iter_working_days(start):
+        days.append(day)
+        if len(days) == count:
+            break
+    return tuple(days)
+
+
+def nth_working_day_after(day: dt.date, n: int) -> dt.date:
+    """The ``n``-th working day after ``day`` (``n >= 1``)."""
+    for found, candidate in enumerate(iter_working_days(day + dt.timedelta(days=1)), start=1):
+        if found >= n:
+            return candidate
+    raise AssertionError("unreachable")  # pragma: no cover - the iterator never ends
+
+
+def break_rules_on(day: dt.date, rules: PlanRules) -> tuple[BreakRule, ...]:
+    """Breaks of ``day`` before fitting them to a shift: Friday prayer or lunch."""
+    chosen = rules.friday_break if day.weekday() == FRIDAY else rules.lunch
+    return () if chosen is None else (chosen,)
+
+
+def return_by(shift: TimeWindow, rules: PlanRules) -> int:
+    """Latest arrival back at the office: shift end or sync deadline, whichever is first."""
+    if rules.sync_deadline_s is None:
+        return shift.end_s
+    return min(shift.end_s, rules.sync_deadline_s)
+
+
+def fit_breaks(
+    breaks: tuple[BreakRule, ...], *, start_s: int, return_by_s: int
+) -> tuple[BreakRule, ...]:
+    """The breaks that fit inside ``[start_s, return_by_s]``, their latest start clipped."""
+    fitted: list[BreakRule] = []
+    for rule in breaks:
+        if rule.earliest_start_s < start_s:
+            continue  # the shift starts after it (an afternoon team)
+        latest = min(rule.latest_start_s, return_by_s - rule.duration_s)
+        if latest < rule.earliest_start_s:
+            continue  # the shift ends before it could be taken
+        fitted.append(BreakRule(rule.label, rule.earliest_start_s, latest, rule.duration_s))
+    return tuple(fitted)
+
+
+@dataclass(frozen=True)
+class TeamDay:
+    """One team on one day: where it starts, its hours and breaks."""
+
+    team: TeamSpec
+    day: dt.date
+    start_s: int
+    return_by_s: int
+    breaks: tuple[BreakRule, ...]
+
+    @property
+    def working_s(self) -> int:
+        """Time available for travelling and serving (hours minus breaks)."""
+        return max(0, self.return_by_s - self.start_s - sum(b.duration_s for b in self.breaks))
+
+
+def team_day(team: TeamSpec, day: dt.date, rules: PlanRules) -> TeamDay | None:
+    """``team`` on ``day``, or ``None`` when it does not work then (or its shift is empty).
+
+    Parameters
+    ----------
+    team
+        The team.
+    day
+        The date.
+    rules
+        Office rules (sync deadline, breaks).
+
+    Returns
+    -------
+    TeamDay or None
+        The team-day, ``None`` for a day off or a shift with no time in it.
+    """
+    shift = team.shift_on(day)
+    if shift is None:
+        return None
+    end = return_by(shift, rules)
+    if end <= shift.start_s:
+        return None
+    breaks = fit_breaks(break_rules_on(day, rules), start_s=shift.start_s, return_by_s=end)
+    return TeamDay(team, day, shift.start_s, end, breaks)

@@ -1,0 +1,476 @@
+"""The planner's core: an eligible backlog and a travel-time matrix in, a timed plan out.
+
+Pure: plain dataclasses in and out (:class:`~outreach.planning.problem.PlanningProblem`,
+:class:`~outreach.domain.TravelMatrix` -> :class:`~outreach.domain.PlanResult`), no database,
+no configuration, no clock. Same problem and seed, same plan.
+
+How a plan is made (cluster first, route each day):
+
+1. *Prechecks* (:mod:`~outreach.planning.prechecks`): sites that cannot be planned at all are
+   set aside with their reason before any solving.
+2. *Area groups* (:mod:`~outreach.planning.clustering`): the remaining sites are grouped on
+   road travel time into groups of about one team-day of work.
+3. *Day by day*, in date order: the day's prechecks (pins, who works, windows, fits alone),
+   then candidate selection (:mod:`~outreach.planning.selection`: must-visits, then the most
+   urgent groups, within the day's capacity and card-printing capacity), then one solve with
+   every team working that day (:mod:`~outreach.planning.solver`, VROOM by default), then each
+   route timed (:mod:`~outreach.planning.timing`). What a day leaves is offered to the next.
+4. Every site still left gets one reason: a capacity reason with the date it is expected
+   (a queue estimate from the throughput the plan achieved) when it was a candidate or was
+   deferred by capacity on some day, else the day-level reason seen most often.
+5. Road geometry of every leg, when a ``legs`` function is given (for maps).
+
+Why not one big solve over team-day vehicles: VROOM's time grows quickly with vehicles and
+jobs, and a per-day solve of 1-1.3 days of work stays fast, while the groups keep each team in
+one area per day (measured in bench/day_plan.py).
+
+Approved routes handed in as ``problem.locked`` are copied unchanged; their team-days take no
+new work, their sites are not planned again and their cards count against the day's capacity.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from outreach.domain import (
+    LonLat,
+    PlannedRoute,
+    PlanResult,
+    Site,
+    TravelMatrix,
+    UnassignedSite,
+)
+from outreach.planning.calendar import TeamDay, nth_working_day_after, team_day
+from outreach.planning.clustering import cluster_sites, symmetric_times, travel_share
+from outreach.planning.prechecks import Finding, check_site, check_site_on_day
+from outreach.planning.problem import PlanningProblem, PointIndex, problem_points
+from outreach.planning.reasons import Reason, describe
+from outreach.planning.selection import select_candidates
+from outreach.planning.solver import (
+    RoutingProblem,
+    RoutingSolver,
+    SolverBreak,
+    SolverJob,
+    SolverVehicle,
+)
+from outreach.planning.timing import schedule_route
+from outreach.planning.vroom_adapter import VroomSolver
+
+Legs = Callable[[LonLat, LonLat], Sequence[LonLat]]
+
+# Most informative first, when a site failed for different reasons on different days.
+_DAY_REASON_ORDER = (
+    Reason.TOO_LONG,
+    Reason.WINDOWS_MISS_SHIFTS,
+    Reason.NOT_AVAILABLE,
+    Reason.NO_TEAM_ON_DAY,
+    Reason.PINNED_OTHER_DAY,
+)
+_CAPACITY = (Reason.DAY_FULL, Reason.CARD_CAPACITY_FULL)
+_DEFAULT_TEAM_DAY_S = 6 * 3600
+
+
+@dataclasses.dataclass
+class _Ledger:
+    """What happened to each site over the horizon."""
+
+    final: dict[int, Finding] = dataclasses.field(default_factory=dict)
+    day_findings: dict[int, list[Finding]] = dataclasses.field(default_factory=dict)
+    capacity: dict[int, Reason] = dataclasses.field(default_factory=dict)
+
+
+def _solver_for(problem: PlanningProblem, solver: RoutingSolver | None) -> RoutingSolver:
+    if solver is not None:
+        return solver
+    rules = problem.rules
+    return VroomSolver(exploration_level=rules.exploration_level, threads=rules.threads)
+
+
+def _routing_problem(
+    team_days: Sequence[TeamDay],
+    sites: Sequence[Site],
+    day: dt.date,
+    index: PointIndex,
+    matrix: TravelMatrix,
+) -> RoutingProblem:
+    """The day as a solver problem over a sub-matrix (office, team starts, candidates)."""
+    rows: list[int] = [index.depot]
+    local: dict[int, int] = {index.depot: 0}
+    for row in [index.team_start[td.team.id] for td in team_days] + [
+        index.site_row[s.id] for s in sites
+    ]:
+        if row not in local:
+            local[row] = len(rows)
+            rows.append(row)
+    sub = np.ix_(rows, rows)
+    vocabulary = sorted(
+        set().union(*(td.team.skills for td in team_days), *(s.needs for s in sites))
+    )
+    code = {name: i + 1 for i, name in enumerate(vocabulary)}
+    pin_base = len(code) + 1  # one private skill per team, for sites pinned to it
+    pin = {td.team.id: pin_base + i for i, td in enumerate(team_days)}
+    vehicles = tuple(
+        SolverVehicle(
+            id=td.team.id,
+            start_index=local[index.team_start[td.team.id]],
+            end_index=0,
+            window=(td.start_s, td.return_by_s),
+            skills=frozenset({code[s] for s in td.team.skills} | {pin[td.team.id]}),
+            breaks=tuple(
+                SolverBreak(b, ((r.earliest_start_s, r.latest_start_s),), r.duration_s)
+                for b, r in enumerate(td.breaks, start=1)
+            ),
+            max_tasks=td.team.max_stops,
+        )
+        for td in team_days
+    )
+    jobs: list[SolverJob] = []
+    for site in sites:
+        skills = {code[s] for s in site.needs}
+        if site.pinned_team_id is not None:
+            skills.add(pin[site.pinned_team_id])
+        windows = site.windows_on(day)
+        jobs.append(
+            SolverJob(
+                id=site.id,
+                index=local[index.site_row[site.id]],
+                service_s=site.service_s,
+                windows=tuple((w.start_s, w.end_s) for w in windows or ()),
+                skills=frozenset(skills),
+                priority=site.priority,
+            )
+        )
+    return RoutingProblem(
+        durations=matrix.durations_s[sub],
+        distances=matrix.distances_m[sub],
+        jobs=tuple(jobs),
+        vehicles=vehicles,
+    )
+
+
+def _time_route(
+    td: TeamDay, order: Sequence[Site], index: PointIndex, matrix: TravelMatrix
+) -> PlannedRoute | None:
+    return schedule_route(
+        td,
+        order,
+        rows=[index.site_row[s.id] for s in order],
+        start_row=index.team_start[td.team.id],
+        depot_row=index.depot,
+        matrix=matrix,
+    )
+
+
+def _repair(
+    td: TeamDay, order: Sequence[Site], index: PointIndex, matrix: TravelMatrix
+) -> PlannedRoute | None:
+    """Keep the solver's order but only the visits that still time out (a safety net)."""
+    kept: list[Site] = []
+    best: PlannedRoute | None = None
+    for site in order:
+        trial = _time_route(td, [*kept, site], index, matrix)
+        if trial is not None:
+            kept.append(site)
+            best = trial
+    return best
+
+
+def _solve_day(
+    day: dt.date,
+    team_days: Sequence[TeamDay],
+    candidates: Sequence[Site],
+    index: PointIndex,
+    matrix: TravelMatrix,
+    solver: RoutingSolver,
+) -> list[PlannedRoute]:
+    if not candidates or not team_days:
+        return []
+    problem = _routing_problem(team_days, candidates, day, index, matrix)
+    solution = solver.solve(problem)
+    by_team = {td.team.id: td for td in team_days}
+    by_site = {s.id: s for s in candidates}
+    routes: list[PlannedRoute] = []
+    for solved in solution.routes:
+        td = by_team[solved.vehicle_id]
+        order = [by_site[j] for j in solved.job_ids]
+        timed = _time_route(td, order, index, matrix) or _repair(td, order, index, matrix)
+        if timed is not None:
+            routes.append(timed)
+    return routes
+
+
+def _work_estimates(
+    sites: Sequence[Site], index: PointIndex, matrix: TravelMatrix
+) -> tuple[dict[int, float], np.ndarray]:
+    """Work per site (service + travel share) and the symmetric times between the sites."""
+    rows = [index.site_row[s.id] for s in sites]
+    with_depot = [index.depot, *rows]
+    sym_all = symmetric_times(matrix.durations_s[np.ix_(with_depot, with_depot)])
+    share = travel_share(sym_all)[1:]
+    work = {s.id: float(s.service_s) + float(share[i]) for i, s in enumerate(sites)}
+    return work, sym_all[1:, 1:]
+
+
+def _final_reason(findings: Sequence[Finding]) -> Finding:
+    counts = Counter(f.reason for f in findings)
+    best = max(counts.values())
+    for reason in _DAY_REASON_ORDER:
+        if counts.get(reason) == best:
+            return next(f for f in findings if f.reason == reason)
+    return findings[0]  # pragma: no cover - day findings always use the reasons above
+
+
+def _expected_dates(
+    sites: Sequence[Site],
+    *,
+    problem: PlanningProblem,
+    work: dict[int, float],
+    per_day_work_s: float,
+) -> dict[int, dt.date]:
+    """When each capacity-deferred site is likely planned: a queue by priority after the plan.
+
+    Day ``n`` after the horizon is where the cumulative work (and cards) of the more urgent
+    waiting sites runs over ``n`` days of the plan's observed throughput; then moved on to a
+    day the resident is at home and a team with the skills works.
+    """
+    if not problem.dates:
+        return {}
+    last = problem.dates[-1]
+    cap = problem.rules.daily_card_capacity
+    expected: dict[int, dt.date] = {}
+    used_s = 0.0
+    cards = 0
+    for site in sorted(sites, key=lambda s: (-s.priority, s.id)):
+        used_s += work.get(site.id, float(site.service_s))
+        cards += site.cards
+        n = max(1, math.ceil(used_s / max(per_day_work_s, 1.0)))
+        if cap:
+            n = max(n, math.ceil(cards / cap))
+        day = nth_working_day_after(last, n)
+        for _ in range(14):
+            teams_work = any(
+                site.needs <= t.skills and t.shift_on(day) is not None for t in problem.teams
+            )
+            if site.windows_on(day) != () and teams_work:
+                break
+            day = nth_working_day_after(day, 1)
+        expected[site.id] = day
+    return expected
+
+
+def _with_geometry(
+    route: PlannedRoute,
+    index: PointIndex,
+    legs: Legs,
+    cache: dict[tuple[int, int], tuple[LonLat, ...]],
+) -> PlannedRoute:
+    def leg(a: int, b: int) -> tuple[LonLat, ...]:
+        if (a, b) not in cache:
+            cache[(a, b)] = tuple(legs(index.points[a], index.points[b]))
+        return cache[(a, b)]
+
+    prev = index.team_start[route.team_id]
+    stops = []
+    for stop in route.stops:
+        row = index.site_row[stop.site_id]
+        stops.append(dataclasses.replace(stop, geometry=leg(prev, row)))
+        prev = row
+    return dataclasses.replace(route, stops=tuple(stops), return_geometry=leg(prev, index.depot))
+
+
+def plan_routes(
+    problem: PlanningProblem,
+    matrix: TravelMatrix,
+    *,
+    solver: RoutingSolver | None = None,
+    legs: Legs | None = None,
+) -> PlanResult:
+    """Plan ``problem``: routes per team and day, and every other site with its reason.
+
+    Parameters
+    ----------
+    problem
+        Sites, teams, days, rules, locked routes and seed.
+    matrix
+        Travel times and distances over :func:`~outreach.planning.problem.problem_points`.
+    solver
+        The routing solver (default: :class:`~outreach.planning.vroom_adapter.VroomSolver`
+        with the problem's exploration level and threads).
+    legs
+        ``legs(origin, destination) -> [(lon, lat), ...]`` for road geometry on every leg;
+        ``None`` leaves geometry empty.
+
+    Returns
+    -------
+    PlanResult
+        Routes sorted by day and team, unassigned sites sorted by id. Never raises because
+        something does not fit.
+
+    Raises
+    ------
+    ValueError
+        If ``matrix`` does not match the problem's points (a programming error).
+    """
+    started = time.perf_counter()
+    index = problem_points(problem)
+    if matrix.size != len(index.points):
+        msg = f"matrix has {matrix.size} points, the problem {len(index.points)}"
+        raise ValueError(msg)
+    rules = problem.rules
+    engine = _solver_for(problem, solver)
+    ledger = _Ledger()
+    notes: list[str] = []
+
+    locked_keys = {(r.team_id, r.day) for r in problem.locked}
+    locked_sites = {s.site_id for r in problem.locked for s in r.stops}
+    team_days = {
+        day: [
+            td
+            for team in problem.teams
+            if (td := team_day(team, day, rules)) is not None and (team.id, day) not in locked_keys
+        ]
+        for day in problem.dates
+    }
+    if matrix.method == "fallback":
+        notes.append("Jaringan jalan belum dimuat: waktu tempuh adalah perkiraan garis lurus.")
+
+    pool: list[Site] = []
+    for site in sorted(problem.sites, key=lambda s: s.id):
+        if site.id in locked_sites:
+            continue
+        finding = check_site(
+            site,
+            teams=problem.teams,
+            dates=problem.dates,
+            index=index,
+            matrix=matrix,
+            rules=rules,
+        )
+        if finding is not None:
+            ledger.final[site.id] = finding
+        else:
+            pool.append(site)
+    if not problem.dates:
+        notes.append(describe(Reason.NOT_WORKING_DAY))
+        ledger.final.update({s.id: Finding(Reason.NOT_WORKING_DAY) for s in pool})
+        pool = []
+    elif not any(team_days.values()):
+        notes.append(describe(Reason.NO_TEAMS))
+        ledger.final.update({s.id: Finding(Reason.NO_TEAMS) for s in pool})
+        pool = []
+
+    work, sym = _work_estimates(pool, index, matrix)
+    all_team_days = [td for tds in team_days.values() for td in tds]
+    team_day_s = (
+        sum(td.working_s for td in all_team_days) / len(all_team_days)
+        if all_team_days
+        else _DEFAULT_TEAM_DAY_S
+    )
+    labels = cluster_sites(
+        sym,
+        np.asarray([work[s.id] for s in pool], dtype=np.float64),
+        group_work=rules.cluster_fill * team_day_s,
+        seed=problem.seed,
+    )
+    group = {s.id: int(labels[i]) for i, s in enumerate(pool)}
+    prepared = time.perf_counter()
+
+    routes: list[PlannedRoute] = list(problem.locked)
+    solve_s = 0.0
+    for day in problem.dates:
+        tds = team_days[day]
+        available: list[Site] = []
+        for site in pool:
+            finding = check_site_on_day(site, day, team_days=tds, index=index, matrix=matrix)
+            if finding is None:
+                available.append(site)
+            else:
+                ledger.day_findings.setdefault(site.id, []).append(finding)
+        cards_left = None
+        if rules.daily_card_capacity is not None:
+            locked_cards = sum(r.cards for r in problem.locked if r.day == day)
+            cards_left = max(0, rules.daily_card_capacity - locked_cards)
+        selection = select_candidates(
+            available,
+            day,
+            group=group,
+            work_s=work,
+            capacity_s=float(sum(td.working_s for td in tds)),
+            cards_left=cards_left,
+            candidate_factor=rules.candidate_factor,
+            must_priority=rules.must_priority,
+        )
+        ledger.capacity.update(selection.deferred)
+        t0 = time.perf_counter()
+        day_routes = _solve_day(day, tds, selection.candidates, index, matrix, engine)
+        solve_s += time.perf_counter() - t0
+        served = {s.site_id for r in day_routes for s in r.stops}
+        for site in selection.candidates:
+            if site.id not in served:
+                ledger.capacity[site.id] = Reason.DAY_FULL
+        routes.extend(day_routes)
+        pool = [s for s in pool if s.id not in served]
+
+    new_routes = [r for r in routes if not r.locked]
+    per_day_work = (
+        sum(r.service_s + r.travel_s for r in new_routes) / len(problem.dates)
+        if new_routes and problem.dates
+        else rules.cluster_fill * team_day_s * max(1, len(problem.teams))
+    )
+    waiting = [s for s in pool if s.id in ledger.capacity]
+    expected = _expected_dates(waiting, problem=problem, work=work, per_day_work_s=per_day_work)
+    unassigned: list[UnassignedSite] = []
+    by_id = {s.id: s for s in problem.sites}
+    for site_id, finding in ledger.final.items():
+        unassigned.append(_unassigned(by_id[site_id], finding, None, problem))
+    for site in pool:
+        if site.id in ledger.capacity:
+            unassigned.append(
+                _unassigned(site, Finding(ledger.capacity[site.id]), expected.get(site.id), problem)
+            )
+        else:
+            found = ledger.day_findings.get(site.id) or [Finding(Reason.NO_TEAM_ON_DAY)]
+            unassigned.append(_unassigned(site, _final_reason(found), None, problem))
+
+    geometry_s = 0.0
+    if legs is not None:
+        t0 = time.perf_counter()
+        cache: dict[tuple[int, int], tuple[LonLat, ...]] = {}
+        routes = [r if r.locked else _with_geometry(r, index, legs, cache) for r in routes]
+        geometry_s = time.perf_counter() - t0
+    routes.sort(key=lambda r: (r.day, r.team_id))
+    unassigned.sort(key=lambda u: u.site_id)
+    return PlanResult(
+        dates=problem.dates,
+        routes=tuple(routes),
+        unassigned=tuple(unassigned),
+        solver=engine.name,
+        seed=problem.seed,
+        notes=tuple(notes),
+        timings_s={
+            "prepare_s": prepared - started,
+            "solve_s": solve_s,
+            "geometry_s": geometry_s,
+            "total_s": time.perf_counter() - started,
+        },
+    )
+
+
+def _unassigned(
+    site: Site, finding: Finding, expected: dt.date | None, problem: PlanningProblem
+) -> UnassignedSite:
+    if finding.reason == Reason.PINNED_OTHER_DAY and finding.pinned is not None:
+        last = problem.dates[-1] if problem.dates else None
+        if last is None or finding.pinned > last:
+            expected = finding.pinned
+    message = describe(
+        finding.reason, expected=expected, skills=finding.missing, pinned=finding.pinned
+    )
+    return UnassignedSite(site.id, finding.reason.value, message, expected)

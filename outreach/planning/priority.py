@@ -1,0 +1,100 @@
+"""Priority, service time and card counts of a request.
+
+Priority (0-100, higher first; it is VROOM's job priority too) is a category base raised by
+waiting time and a near deadline:
+
+==============  ====
+category        base
+==============  ====
+darurat          90
+sakit            60
+disabilitas      50
+lansia           40
+kolektif         30
+pemula           30
+lainnya          15
+==============  ====
+
+plus one point per three days of waiting (at most 25, so a request waiting two months climbs
+about two categories and is not starved), plus 40 / 25 / 10 points when its deadline is today
+or past / within 3 days / within 7 days; capped at 100. VROOM maximises the summed priority of
+the visits it makes before it minimises travel, and the planner hands every site at
+``PlanRules.must_priority`` (default 90) to the solver on any day it can be served.
+
+Service time at the door is a setup plus minutes per person (defaults 10 + 12 min); the walk
+from the road to the door is already inside the travel-time matrix (see ``outreach.geo``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+CATEGORY_BASE: dict[str, int] = {
+    "darurat": 90,
+    "sakit": 60,
+    "disabilitas": 50,
+    "lansia": 40,
+    "kolektif": 30,
+    "pemula": 30,
+    "lainnya": 15,
+}
+WAITING_DAYS_PER_POINT = 3
+WAITING_CAP = 25
+CARD_SERVICES = frozenset({"perekaman_ktp", "cetak_ktp"})
+SETUP_S = 10 * 60
+PER_PERSON_S = 12 * 60
+
+
+def priority_for(
+    category: str,
+    *,
+    waiting_days: int = 0,
+    days_to_deadline: int | None = None,
+) -> int:
+    """Priority 0-100 of a request.
+
+    Parameters
+    ----------
+    category
+        A ``Category`` value; unknown values count as ``lainnya``.
+    waiting_days
+        Days since the request was verified (or created).
+    days_to_deadline
+        Days from the planned day to the deadline (0 = today, negative = past), or ``None``.
+
+    Returns
+    -------
+    int
+        Between 0 and 100.
+    """
+    value = CATEGORY_BASE.get(category, CATEGORY_BASE["lainnya"])
+    value += min(WAITING_CAP, max(0, waiting_days) // WAITING_DAYS_PER_POINT)
+    if days_to_deadline is not None:
+        if days_to_deadline <= 0:
+            value += 40
+        elif days_to_deadline <= 3:
+            value += 25
+        elif days_to_deadline <= 7:
+            value += 10
+    return max(0, min(100, value))
+
+
+def waiting_days(since: dt.datetime | dt.date | None, today: dt.date) -> int:
+    """Whole days between ``since`` and ``today`` (0 when unknown or in the future)."""
+    if since is None:
+        return 0
+    start = since.date() if isinstance(since, dt.datetime) else since
+    return max(0, (today - start).days)
+
+
+def service_seconds(
+    persons: int, *, setup_s: int = SETUP_S, per_person_s: int = PER_PERSON_S
+) -> int:
+    """Time at the door: ``setup_s + per_person_s * persons`` (at least one person)."""
+    return setup_s + per_person_s * max(1, persons)
+
+
+def cards_for(services: Iterable[str], persons: int) -> int:
+    """Cards a visit sends to the printer: one per person when it records or prints e-KTP."""
+    return max(1, persons) if CARD_SERVICES.intersection(services) else 0

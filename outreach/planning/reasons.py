@@ -1,0 +1,135 @@
+"""Why a request was left out of a plan: stable codes and their Indonesian explanations.
+
+Codes are stored (``PlanUnassigned.reason``); the message shown to a coordinator is rebuilt
+from the code and a few parameters, so wording can change without touching stored plans.
+Messages are in Indonesian because that is the UI language (English can follow through
+Flask-Babel at the view).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+
+
+class Reason(enum.StrEnum):
+    """Reason codes, roughly in the order they are checked."""
+
+    NO_TEAMS = "no_teams"  # no team works in the whole horizon
+    NOT_WORKING_DAY = "not_working_day"  # the plan's days are all Sundays / holidays
+    NO_LOCATION = "no_location"
+    OFF_NETWORK = "off_network"  # road network does not reach the point (estimate only)
+    UNREACHABLE = "unreachable"  # no way there and back at all
+    NO_SKILL = "no_skill"  # no team has every service/trait the request needs
+    PINNED_TEAM_UNAVAILABLE = "pinned_team_unavailable"
+    PINNED_OTHER_DAY = "pinned_other_day"
+    NO_TEAM_ON_DAY = "no_team_on_day"  # the skilled teams do not work on the plan's days
+    NOT_AVAILABLE = "not_available"  # the resident is not at home on the plan's days
+    WINDOWS_MISS_SHIFTS = "windows_miss_shifts"
+    TOO_LONG = "too_long"  # even alone the visit does not fit in a shift
+    CARD_CAPACITY_FULL = "card_capacity_full"
+    DAY_FULL = "day_full"
+
+
+_LABELS = {
+    "perekaman_ktp": "perekaman e-KTP",
+    "cetak_ktp": "cetak e-KTP",
+    "kia": "KIA",
+    "kk": "pembaruan KK",
+    "akta": "akta",
+    "pindah": "surat pindah",
+    "petugas_perempuan": "petugas perempuan",
+    "bahasa_isyarat": "juru bahasa isyarat",
+}
+
+_DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+_MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+
+
+def skill_label(skill: str) -> str:
+    """Indonesian label of a service or trait code (the code itself when unknown)."""
+    return _LABELS.get(skill, skill.replace("_", " "))
+
+
+def format_date(day: dt.date) -> str:
+    """``Senin, 3 Maret 2025``."""
+    return f"{_DAYS[day.weekday()]}, {day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _skills(skills: Iterable[str]) -> str:
+    return ", ".join(skill_label(s) for s in sorted(skills)) or "-"
+
+
+def describe(
+    reason: Reason | str,
+    *,
+    expected: dt.date | None = None,
+    skills: Iterable[str] = (),
+    pinned: dt.date | None = None,
+) -> str:
+    """The coordinator-facing explanation of ``reason``, in Indonesian.
+
+    Parameters
+    ----------
+    reason
+        A :class:`Reason` (or its stored string).
+    expected
+        The day the request is expected to be planned (capacity reasons).
+    skills
+        Services/traits no team has (``no_skill``).
+    pinned
+        The date a request is pinned to (``pinned_other_day``).
+
+    Returns
+    -------
+    str
+        One sentence.
+    """
+    code = Reason(reason)
+    when = f" Perkiraan dijadwalkan: {format_date(expected)}." if expected else ""
+    texts = {
+        Reason.NO_TEAMS: "Tidak ada tim yang bertugas pada hari yang direncanakan.",
+        Reason.NOT_WORKING_DAY: "Hari yang direncanakan adalah hari Minggu atau hari libur.",
+        Reason.NO_LOCATION: "Lokasi belum ada; tandai titik lokasi di peta terlebih dahulu.",
+        Reason.OFF_NETWORK: (
+            "Lokasi tidak terjangkau jaringan jalan (hanya jarak garis lurus yang diketahui); "
+            "periksa titik lokasinya."
+        ),
+        Reason.UNREACHABLE: "Lokasi tidak dapat dicapai dari kantor melalui jalan.",
+        Reason.NO_SKILL: (
+            f"Tidak ada tim yang memiliki keahlian yang dibutuhkan: {_skills(skills)}."
+        ),
+        Reason.PINNED_TEAM_UNAVAILABLE: (
+            "Dipatok ke tim yang tidak bertugas atau tidak memiliki keahlian yang dibutuhkan."
+        ),
+        Reason.PINNED_OTHER_DAY: (
+            f"Dipatok ke tanggal {format_date(pinned)}." if pinned else "Dipatok ke hari lain."
+        ),
+        Reason.NO_TEAM_ON_DAY: (
+            "Tim yang memiliki keahlian yang dibutuhkan tidak bertugas pada hari itu."
+        ),
+        Reason.NOT_AVAILABLE: "Warga tidak bisa dikunjungi pada hari yang direncanakan.",
+        Reason.WINDOWS_MISS_SHIFTS: (
+            "Jam ketersediaan warga tidak bertemu dengan jam kerja tim mana pun."
+        ),
+        Reason.TOO_LONG: (
+            "Kunjungan ini saja sudah melebihi satu shift (perjalanan pulang-pergi dan layanan)."
+        ),
+        Reason.CARD_CAPACITY_FULL: f"Kapasitas cetak KTP hari itu sudah penuh.{when}",
+        Reason.DAY_FULL: f"Kapasitas tim hari itu sudah penuh.{when}",
+    }
+    return texts[code]

@@ -1,0 +1,190 @@
+"""Times along a route: from a visiting order to ETAs, waits, breaks and legs.
+
+The solver only decides the order; this module turns an order into a timed
+:class:`~outreach.domain.PlannedRoute`, so every plan's times come from one place whatever the
+solver. Rules (the same VROOM uses, so its routes always time out here):
+
+- a team leaves its start point at its shift start (later if it would only wait at the first
+  door: the departure is then delayed by that wait);
+- a leg takes the matrix's travel time (driving plus the walk from the road to the door);
+- on arrival a team may take its break, then waits for the resident's next window, serves,
+  and leaves; service must *start* inside one of the site's windows that day;
+- a break must start within its bounds unless the team is back at the office before the
+  break's latest start (it then takes it there, off the route);
+- the team must be back at the office by the team-day's ``return_by_s``.
+
+Where a break goes is searched here (every position, keeping the earliest return), so a
+route changed by an insertion is re-timed the same way as a solved one.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from outreach.domain import PlannedBreak, PlannedRoute, PlannedStop, Site, TimeWindow, TravelMatrix
+from outreach.planning.calendar import TeamDay
+
+NO_BREAK = -1
+
+
+def earliest_service_start(ready_s: int, windows: tuple[TimeWindow, ...] | None) -> int | None:
+    """Earliest service start at or after ``ready_s`` inside ``windows`` (``None``: any time).
+
+    Returns ``None`` when every window has closed by ``ready_s``.
+    """
+    if windows is None:
+        return ready_s
+    for window in windows:
+        if window.end_s >= ready_s:
+            return max(ready_s, window.start_s)
+    return None
+
+
+class _Route:
+    """Arrays for one team-day and one order, so repeated timings stay cheap."""
+
+    def __init__(
+        self,
+        team_day: TeamDay,
+        sites: Sequence[Site],
+        rows: Sequence[int],
+        start_row: int,
+        depot_row: int,
+        matrix: TravelMatrix,
+    ) -> None:
+        self.team_day = team_day
+        self.sites = sites
+        path = [start_row, *rows, depot_row]
+        frm = np.asarray(path[:-1], dtype=np.intp)
+        to = np.asarray(path[1:], dtype=np.intp)
+        self.travel: list[int] = [int(v) for v in matrix.durations_s[frm, to]]
+        self.distance: list[int] = [int(v) for v in matrix.distances_m[frm, to]]
+        fb: npt.NDArray[np.bool_] = matrix.fallback[frm] | matrix.fallback[to]
+        self.fallback: list[bool] = [bool(v) for v in fb]
+        self.windows = [s.windows_on(team_day.day) for s in sites]
+
+    def time(self, positions: Sequence[int], depart_s: int) -> PlannedRoute | None:
+        """Time the route with break ``b`` taken on arrival at stop ``positions[b]``."""
+        td = self.team_day
+        t = depart_s
+        stops: list[PlannedStop] = []
+        breaks: list[PlannedBreak] = []
+        for k, site in enumerate(self.sites):
+            arrival = t + self.travel[k]
+            ready = arrival
+            on_break = 0
+            for rule, position in zip(td.breaks, positions, strict=True):
+                if position != k:
+                    continue
+                begin = max(ready, rule.earliest_start_s)
+                if begin > rule.latest_start_s:
+                    return None
+                ready = begin + rule.duration_s
+                on_break += rule.duration_s
+                breaks.append(PlannedBreak(rule.label, begin, ready, k + 1))
+            start = earliest_service_start(ready, self.windows[k])
+            if start is None:
+                return None
+            t = start + site.service_s
+            stops.append(
+                PlannedStop(
+                    site_id=site.id,
+                    sequence=k + 1,
+                    arrival_s=arrival,
+                    service_start_s=start,
+                    departure_s=t,
+                    wait_s=start - arrival - on_break,
+                    service_s=site.service_s,
+                    travel_s=self.travel[k],
+                    distance_m=self.distance[k],
+                    fallback=self.fallback[k],
+                )
+            )
+        end = t + self.travel[-1]
+        if end > td.return_by_s:
+            return None
+        for rule, position in zip(td.breaks, positions, strict=True):
+            if position == NO_BREAK and end > rule.latest_start_s:
+                return None  # still out when the break had to start
+        return PlannedRoute(
+            team_id=td.team.id,
+            day=td.day,
+            start_s=depart_s,
+            end_s=end,
+            stops=tuple(stops),
+            breaks=tuple(breaks),
+            return_travel_s=self.travel[-1],
+            return_distance_m=self.distance[-1],
+            return_fallback=self.fallback[-1],
+            persons=sum(s.persons for s in self.sites),
+            cards=sum(s.cards for s in self.sites),
+        )
+
+
+def _break_placements(stop_count: int, break_count: int) -> Iterator[tuple[int, ...]]:
+    """Every placement of the breaks: no break, or non-decreasing stop positions."""
+    options = [NO_BREAK, *range(stop_count)]
+    for combo in itertools.product(options, repeat=break_count):
+        placed = [p for p in combo if p != NO_BREAK]
+        if placed == sorted(placed):
+            yield combo
+
+
+def schedule_route(
+    team_day: TeamDay,
+    sites: Sequence[Site],
+    *,
+    rows: Sequence[int],
+    start_row: int,
+    depot_row: int,
+    matrix: TravelMatrix,
+) -> PlannedRoute | None:
+    """Time a visiting order for a team-day, or ``None`` if no timing respects every rule.
+
+    Parameters
+    ----------
+    team_day
+        Who and when (shift, breaks, return deadline).
+    sites
+        Sites in visiting order.
+    rows, start_row, depot_row
+        Matrix rows of the sites, of the team's start point and of the office.
+    matrix
+        Travel times and distances.
+
+    Returns
+    -------
+    PlannedRoute or None
+        Stops with ETAs and legs (no geometry yet), or ``None`` when infeasible.
+    """
+    if not sites:
+        return None
+    route = _Route(team_day, sites, rows, start_row, depot_row, matrix)
+    best: PlannedRoute | None = None
+    best_key: tuple[int, int] | None = None
+    for positions in _break_placements(len(sites), len(team_day.breaks)):
+        timed = route.time(positions, team_day.start_s)
+        if timed is None:
+            continue
+        key = (timed.end_s, timed.wait_s)
+        if best_key is None or key < best_key:
+            best, best_key = timed, key
+    if best is None:
+        return None
+    first = best.stops[0]
+    if first.wait_s > 0 and not any(b.before_sequence == 1 for b in best.breaks):
+        # Leave later instead of waiting at the first door; nothing after it moves.
+        positions = _positions_of(best, team_day)
+        later = route.time(positions, team_day.start_s + first.wait_s)
+        if later is not None:
+            best = later
+    return best
+
+
+def _positions_of(route: PlannedRoute, team_day: TeamDay) -> tuple[int, ...]:
+    taken = {b.label: b.before_sequence - 1 for b in route.breaks}
+    return tuple(taken.get(rule.label, NO_BREAK) for rule in team_day.breaks)
