@@ -202,6 +202,60 @@ def team_list() -> None:
 
 # --- region packs (outreach.geo) ---
 
+region_cli = AppGroup("region", help="Region packs: boundaries and roads (see maps/README.md).")
+outreach_cli.add_command(region_cli)
+
+
+@region_cli.command("import")
+@click.argument("slug_or_path")
+@one_line_errors
+def region_import(slug_or_path: str) -> None:
+    """Import a region pack (slug or folder): boundaries into the database, roads cached."""
+    from outreach.geo.regions import import_pack
+
+    report = import_pack(
+        get_session(),
+        slug_or_path,
+        search_dirs=current_app.config["REGIONS_DIRS"],
+        cache_dir=current_app.config["CACHE_DIR"],
+    )
+    get_session().commit()
+    click.echo(f"Imported {report.describe()}")
+
+
+@region_cli.command("check")
+@click.argument("slug_or_path")
+@one_line_errors
+def region_check(slug_or_path: str) -> None:
+    """Validate a region pack without writing to the database."""
+    from outreach.geo.regions import check_pack
+
+    report = check_pack(
+        slug_or_path,
+        search_dirs=current_app.config["REGIONS_DIRS"],
+        cache_dir=current_app.config["CACHE_DIR"],
+    )
+    click.echo(f"OK {report.describe()}")
+
+
+@region_cli.command("list")
+@one_line_errors
+def region_list() -> None:
+    """List the region packs found in REGIONS_DIRS and which are imported."""
+    from outreach.geo.regions import list_regions
+
+    search_dirs = current_app.config["REGIONS_DIRS"]
+    listings = list_regions(get_session(), search_dirs=search_dirs)
+    if not listings:
+        click.echo(f"No region packs found in: {', '.join(map(str, search_dirs))}")
+    for item in listings:
+        roads = item.pack.roads_file.name if item.pack.roads_file else "no roads"
+        mark = "imported" if item.imported else "-"
+        click.echo(
+            f"{item.pack.slug:<24} {item.pack.code:<8} {item.pack.name:<28} {roads:<18} {mark}"
+        )
+
+
 # --- demo data ---
 
 # --- planning ---
