@@ -5,6 +5,7 @@ No flask and no database here: these are what domain functions take and return.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -87,3 +88,224 @@ class AreaRef:
     match: str = "inside"
     distance_m: float = 0.0
     candidates: tuple[str, ...] = field(default_factory=tuple)
+
+# --- planning: what the planner takes (sites, teams, rules) and returns (routes, reasons) ---
+# Times of day are whole seconds after local midnight (``*_s``); a plan's days are dates.
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """A span of one day, in seconds after local midnight (``start_s <= end_s``)."""
+
+    start_s: int
+    end_s: int
+
+
+@dataclass(frozen=True)
+class Availability:
+    """When a resident can be visited: ``window`` on the given weekdays (0 = Monday)."""
+
+    weekdays: frozenset[int]
+    window: TimeWindow
+
+
+@dataclass(frozen=True)
+class Site:
+    """One request to visit, as the planner sees it (no names, NIK or phone numbers).
+
+    Attributes
+    ----------
+    id
+        The request's id (unique in a problem).
+    lon, lat
+        Where to go; ``None`` when the request has no location yet (it is then left out).
+    service_s
+        Time at the door: setup plus minutes per person (see ``outreach.planning.priority``).
+    persons
+        People served at this visit (1 at home, 10-40 at a collective visit).
+    cards
+        e-KTP cards this visit sends to the printer (counted against the office's daily
+        card capacity).
+    needs
+        Services and traits the visiting team must all have (a union over the persons).
+    availability
+        When someone is at home; empty means any time within the shift.
+    priority
+        0-100, higher is more urgent (category, waiting time and deadline folded in).
+    """
+
+    id: int
+    lon: float | None
+    lat: float | None
+    service_s: int
+    persons: int = 1
+    cards: int = 0
+    needs: frozenset[str] = frozenset()
+    availability: tuple[Availability, ...] = ()
+    category: str = "lainnya"
+    priority: int = 0
+    deadline: dt.date | None = None
+    pinned_team_id: int | None = None
+    pinned_date: dt.date | None = None
+    area: str = ""  # kelurahan name or code, for summaries and the by-hand baseline
+    label: str = ""  # tracking code, for printed summaries
+
+    @property
+    def located(self) -> bool:
+        """True when the site has coordinates."""
+        return self.lon is not None and self.lat is not None
+
+    def windows_on(self, day: dt.date) -> tuple[TimeWindow, ...] | None:
+        """Windows on ``day``, sorted; ``None`` = any time, ``()`` = not at home that day."""
+        if not self.availability:
+            return None
+        weekday = day.weekday()
+        found = {a.window for a in self.availability if weekday in a.weekdays}
+        return tuple(sorted(found, key=lambda w: (w.start_s, w.end_s)))
+
+
+@dataclass(frozen=True)
+class TeamSpec:
+    """A team as the planner sees it.
+
+    ``shift_by_weekday`` overrides ``shift`` per weekday (0 = Monday); an override of ``None``
+    means the team does not work that weekday. ``start`` is the team's own start point
+    (``None``: the office). Every team ends its day at the office to sync recordings.
+    """
+
+    id: int
+    name: str
+    skills: frozenset[str]
+    shift: TimeWindow
+    shift_by_weekday: tuple[tuple[int, TimeWindow | None], ...] = ()
+    start: LonLat | None = None
+    max_stops: int | None = None
+
+    def shift_on(self, day: dt.date) -> TimeWindow | None:
+        """The shift on ``day`` (``None``: the team does not work that day)."""
+        for weekday, window in self.shift_by_weekday:
+            if weekday == day.weekday():
+                return window if window is None or window.end_s > window.start_s else None
+        return self.shift if self.shift.end_s > self.shift.start_s else None
+
+
+@dataclass(frozen=True)
+class BreakRule:
+    """A break every team takes on a day: ``duration_s`` starting within the given bounds."""
+
+    label: str  # "istirahat" (lunch) or "salat_jumat" (Friday prayer)
+    earliest_start_s: int
+    latest_start_s: int
+    duration_s: int
+
+
+@dataclass(frozen=True)
+class PlanRules:
+    """Office-wide rules and tuning of the planner (see ``outreach.planning`` for defaults)."""
+
+    sync_deadline_s: int | None = 15 * 3600 + 1800  # back at the office by then
+    daily_card_capacity: int | None = 250  # cards printed per day, all teams together
+    lunch: BreakRule | None = BreakRule("istirahat", 12 * 3600, 13 * 3600, 3600)
+    friday_break: BreakRule | None = BreakRule("salat_jumat", 41400, 41400, 5400)
+    # Candidate selection: hand the solver at most this multiple of a day's estimated capacity
+    # (VROOM slows sharply on heavily oversubscribed days; see bench/README).
+    candidate_factor: float = 1.3
+    # Share of a team-day's working time an area group (cluster) is sized to.
+    cluster_fill: float = 0.9
+    # Sites at least this urgent are always handed to the solver on a day they can be served.
+    must_priority: int = 90
+    # Plan points the road network does not reach with the straight-line estimate (True), or
+    # leave them out for a coordinator to check the location (False). Ignored when the whole
+    # matrix is an estimate (no road graph loaded).
+    plan_off_network: bool = False
+    exploration_level: int | None = None  # None: chosen from the problem size
+    threads: int = 2
+
+
+@dataclass(frozen=True)
+class PlannedStop:
+    """A visit on a route: when the team arrives, starts, leaves, and how it got there."""
+
+    site_id: int
+    sequence: int  # 1-based
+    arrival_s: int
+    service_start_s: int
+    departure_s: int
+    wait_s: int  # idle time at the door (arrival to service start, breaks excluded)
+    service_s: int
+    travel_s: int  # from the previous stop (or the start point)
+    distance_m: int
+    fallback: bool = False  # the leg's figures are an estimate (off the road network)
+    geometry: tuple[LonLat, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlannedBreak:
+    """A break on a route, taken on arrival at stop ``before_sequence`` before serving it."""
+
+    label: str
+    start_s: int
+    end_s: int
+    before_sequence: int
+
+
+@dataclass(frozen=True)
+class PlannedRoute:
+    """One team's route on one day, from its start point back to the office."""
+
+    team_id: int
+    day: dt.date
+    start_s: int  # departure from the start point
+    end_s: int  # arrival back at the office
+    stops: tuple[PlannedStop, ...]
+    breaks: tuple[PlannedBreak, ...] = ()
+    return_travel_s: int = 0
+    return_distance_m: int = 0
+    return_fallback: bool = False
+    return_geometry: tuple[LonLat, ...] = ()
+    persons: int = 0
+    cards: int = 0
+    locked: bool = False  # an approved route kept as it was
+
+    @property
+    def travel_s(self) -> int:
+        """Driving (and walking) time of the whole route, return included."""
+        return sum(s.travel_s for s in self.stops) + self.return_travel_s
+
+    @property
+    def distance_m(self) -> int:
+        """Distance of the whole route, return included."""
+        return sum(s.distance_m for s in self.stops) + self.return_distance_m
+
+    @property
+    def service_s(self) -> int:
+        """Time spent serving residents."""
+        return sum(s.service_s for s in self.stops)
+
+    @property
+    def wait_s(self) -> int:
+        """Idle time waiting for residents' windows."""
+        return sum(s.wait_s for s in self.stops)
+
+
+@dataclass(frozen=True)
+class UnassignedSite:
+    """A site a plan left out, with a reason code and its Indonesian explanation."""
+
+    site_id: int
+    reason: str  # a code from outreach.planning.reasons
+    message: str  # the coordinator-facing text, in Indonesian
+    expected_date: dt.date | None = None  # when the site is likely to be planned
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """What the planner returns: routes per team and day, and every site left out."""
+
+    dates: tuple[dt.date, ...]
+    routes: tuple[PlannedRoute, ...]
+    unassigned: tuple[UnassignedSite, ...]
+    solver: str
+    seed: int
+    notes: tuple[str, ...] = ()  # plan-wide remarks in Indonesian (e.g. no teams)
+    timings_s: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
