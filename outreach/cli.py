@@ -258,6 +258,42 @@ def region_list() -> None:
 
 # --- demo data ---
 
+
+@outreach_cli.command("seed-demo")
+@click.option("--requests", "n_requests", type=click.IntRange(1, 2000), default=150)
+@click.option("--seed", type=int, default=42, help="Same seed, same demo.")
+@click.option("--region", "region_slug", default=None, help="Default: DEFAULT_REGION.")
+@click.option("--reset", is_flag=True, help="Replace earlier demo data.")
+@one_line_errors
+def seed_demo(n_requests: int, seed: int, region_slug: str | None, reset: bool) -> None:
+    """Create a demo office, 4 teams, staff accounts and requests on an imported region."""
+    from outreach.demo import seed_demo_data
+
+    summary = seed_demo_data(
+        get_session(),
+        region_slug=region_slug or current_app.config["DEFAULT_REGION"],
+        cache_dir=current_app.config["CACHE_DIR"],
+        now=models.utcnow(),
+        n_requests=n_requests,
+        seed=seed,
+        reset=reset,
+    )
+    get_session().commit()
+    mix = ", ".join(f"{cat} {n}" for cat, n in sorted(summary.by_category.items()))
+    states = ", ".join(f"{status} {n}" for status, n in sorted(summary.by_status.items()))
+    replaced = f" (replaced {summary.replaced})" if summary.replaced else ""
+    click.echo(
+        f"{summary.office}: {summary.teams} teams, {summary.requests} requests{replaced} "
+        f"for {summary.persons} persons, {summary.letters} letters"
+    )
+    click.echo(f"  categories: {mix}")
+    click.echo(f"  status: {states}")
+    if summary.users_created:
+        click.echo(f"  staff: {', '.join(summary.users_created)} (password: jemputbola)")
+    if summary.users_kept:
+        click.echo(f"  existing accounts left unchanged: {', '.join(summary.users_kept)}")
+
+
 # --- planning ---
 
 # --- intake ---

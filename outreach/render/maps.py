@@ -190,6 +190,9 @@ def _base_map(view: MapView, assets: MapAssets) -> folium.Map:
         zoom_start=ZOOM_START,
         control_scale=True,
         max_zoom=19,
+        # Quarter steps let a whole kota fill the frame instead of half of it.
+        zoom_snap=0.25,
+        zoom_delta=0.5,
     )
     tiles = None
     if assets.tiles_url:
@@ -238,8 +241,9 @@ def _add_areas(m: folium.Map, areas: Sequence[AreaShape], *, counts: bool) -> No
         name="Batas kelurahan",
         style_function=lambda f: {
             "color": "#2b4c7e",
-            "weight": 1.2,
-            "opacity": 0.7,
+            "weight": 1.2 if counts else 1.0,
+            "opacity": 0.7 if counts else 0.45,
+            "dashArray": None if counts else "4 3",
             "fillColor": "#2b6cb0",
             "fillOpacity": f["properties"]["isi"],
         },
