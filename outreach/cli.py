@@ -296,6 +296,61 @@ def seed_demo(n_requests: int, seed: int, region_slug: str | None, reset: bool) 
 
 # --- planning ---
 
+
+@outreach_cli.command("plan")
+@click.option(
+    "--date", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day."
+)
+@click.option("--days", default=1, show_default=True, help="Working days to plan.")
+@click.option("--teams", default="", help="Comma-separated team ids or names (default: all).")
+@click.option("--seed", type=int, default=None, help="Default: PLANNING_SEED.")
+@click.option("--replan-approved", is_flag=True, help="Plan approved routes of the days again.")
+@click.option("--approve", is_flag=True, help="Approve the plan right away.")
+@one_line_errors
+def plan_command(
+    start: Any, days: int, teams: str, seed: int | None, replan_approved: bool, approve: bool
+) -> None:
+    """Plan routes for the backlog from --date over --days working days."""
+    from outreach.geo.network import travel_model_for
+    from outreach.office import get_office
+    from outreach.planning.service import approve_plan, create_plan, describe_plan
+
+    session = get_session()
+    office = get_office(session)
+    travel = travel_model_for(
+        office.region_slug,
+        search_dirs=current_app.config["REGIONS_DIRS"],
+        cache_dir=current_app.config["CACHE_DIR"],
+    )
+    plan = create_plan(
+        session,
+        travel,
+        start_date=start.date(),
+        days=days,
+        teams=[t for t in teams.split(",") if t.strip()] or None,
+        seed=current_app.config["PLANNING_SEED"] if seed is None else seed,
+        keep_approved=not replan_approved,
+        office=office,
+    )
+    if approve:
+        approve_plan(session, plan.id, actor="cli")
+    session.commit()
+    click.echo("\n".join(describe_plan(plan)))
+
+
+@outreach_cli.command("plan-approve")
+@click.argument("plan_id", type=int)
+@one_line_errors
+def plan_approve_command(plan_id: int) -> None:
+    """Approve draft plan PLAN_ID: its requests become terjadwal."""
+    from outreach.planning.service import approve_plan
+
+    session = get_session()
+    plan = approve_plan(session, plan_id, actor="cli")
+    session.commit()
+    click.echo(f"Plan #{plan.id} approved: {sum(len(r.stops) for r in plan.routes)} visits.")
+
+
 # --- intake ---
 
 

@@ -133,3 +133,15 @@ def route_of(result: PlanResult, team_id: int, day: dt.date | None = None) -> li
 
 def reasons(result: PlanResult) -> dict[int, str]:
     return {u.site_id: u.reason for u in result.unassigned}
+
+
+class StraightLineModel:
+    """A TravelModel on straight lines (tests of the DB-facing service)."""
+
+    has_roads = False
+
+    def matrix(self, points: Sequence[LonLat]) -> TravelMatrix:
+        return straight_matrix(points)
+
+    def leg_geometry(self, origin: LonLat, destination: LonLat) -> list[LonLat]:
+        return [origin, destination]

@@ -1,0 +1,157 @@
+"""Insert one urgent site into a day's existing routes at least cost.
+
+Used when a darurat request arrives after the day's routes were approved: every other visit
+keeps its team and its order, and the new visit goes where it adds the least travel time
+(ties: earliest return, then team id, then position), possibly as the only stop of a team
+that had no route that day. Each candidate position is re-timed with
+:func:`outreach.planning.timing.schedule_route`, so windows, breaks, the return deadline and
+``max_stops`` hold; the day's card capacity is checked too. When no position works the answer
+is the reason, never an exception.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from outreach.domain import LonLat, PlannedRoute, PlannedStop, Site, TravelMatrix, UnassignedSite
+from outreach.planning.calendar import nth_working_day_after, team_day
+from outreach.planning.prechecks import capable_team_days, check_site, check_site_on_day
+from outreach.planning.problem import PlanningProblem, PointIndex, problem_points
+from outreach.planning.reasons import Reason, describe
+from outreach.planning.timing import schedule_route
+
+Legs = Callable[[LonLat, LonLat], Sequence[LonLat]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Insertion:
+    """Where the site went: the team's new route and what it cost."""
+
+    route: PlannedRoute
+    replaces: PlannedRoute | None  # the route it changed (None: a new route)
+    sequence: int  # the new stop's position, 1-based
+    added_travel_s: int
+
+
+def _refuse(
+    site: Site,
+    reason: Reason,
+    *,
+    expected: dt.date | None = None,
+    skills: frozenset[str] = frozenset(),
+    pinned: dt.date | None = None,
+) -> UnassignedSite:
+    message = describe(reason, expected=expected, skills=skills, pinned=pinned)
+    return UnassignedSite(site.id, reason.value, message, expected)
+
+
+def _geometry(
+    route: PlannedRoute, old: PlannedRoute | None, index: PointIndex, legs: Legs | None
+) -> PlannedRoute:
+    """Reuse the old legs' shapes; fetch only the new ones."""
+    known: dict[tuple[int | None, int | None], tuple[LonLat, ...]] = {}
+    if old is not None:
+        prev: int | None = None
+        for stop in old.stops:
+            known[(prev, stop.site_id)] = stop.geometry
+            prev = stop.site_id
+        known[(prev, None)] = old.return_geometry
+
+    def leg(a: int | None, b: int | None) -> tuple[LonLat, ...]:
+        if (a, b) in known:
+            return known[(a, b)]
+        if legs is None:
+            return ()
+        start = index.points[index.team_start[route.team_id] if a is None else index.site_row[a]]
+        end = index.points[index.depot if b is None else index.site_row[b]]
+        return tuple(legs(start, end))
+
+    stops: list[PlannedStop] = []
+    prev = None
+    for stop in route.stops:
+        stops.append(dataclasses.replace(stop, geometry=leg(prev, stop.site_id)))
+        prev = stop.site_id
+    return dataclasses.replace(route, stops=tuple(stops), return_geometry=leg(prev, None))
+
+
+def insert_site(
+    problem: PlanningProblem,
+    matrix: TravelMatrix,
+    *,
+    site_id: int,
+    routes: Sequence[PlannedRoute],
+    legs: Legs | None = None,
+) -> Insertion | UnassignedSite:
+    """Insert site ``site_id`` into ``routes`` (one day) where it adds the least travel.
+
+    Parameters
+    ----------
+    problem
+        ``dates`` = the one day; ``sites`` = the sites on ``routes`` plus the new one;
+        ``teams`` = the teams that may take it (with or without a route that day).
+    matrix
+        Travel times over :func:`~outreach.planning.problem.problem_points` of ``problem``.
+    site_id
+        The site to insert.
+    routes
+        The day's current routes.
+    legs
+        Road geometry for the new legs (``None``: none).
+
+    Returns
+    -------
+    Insertion or UnassignedSite
+        The changed route, or why the site cannot go into today's routes.
+    """
+    (day,) = problem.dates
+    index = problem_points(problem)
+    by_id = {s.id: s for s in problem.sites}
+    site = by_id[site_id]
+    finding = check_site(
+        site,
+        teams=problem.teams,
+        dates=problem.dates,
+        index=index,
+        matrix=matrix,
+        rules=problem.rules,
+    )
+    tds = [td for t in problem.teams if (td := team_day(t, day, problem.rules)) is not None]
+    if finding is None:
+        finding = check_site_on_day(site, day, team_days=tds, index=index, matrix=matrix)
+    if finding is not None:
+        return _refuse(site, finding.reason, skills=finding.missing, pinned=finding.pinned)
+    cap = problem.rules.daily_card_capacity
+    tomorrow = nth_working_day_after(day, 1)
+    if cap is not None and sum(r.cards for r in routes if r.day == day) + site.cards > cap:
+        return _refuse(site, Reason.CARD_CAPACITY_FULL, expected=tomorrow)
+    current = {r.team_id: r for r in routes if r.day == day}
+    best: tuple[tuple[int, int, int, int], PlannedRoute, PlannedRoute | None] | None = None
+    for td in capable_team_days(site, tds):
+        old = current.get(td.team.id)
+        order = [by_id[s.site_id] for s in old.stops] if old else []
+        if td.team.max_stops is not None and len(order) + 1 > td.team.max_stops:
+            continue
+        for position in range(len(order) + 1):
+            trial = [*order[:position], site, *order[position:]]
+            timed = schedule_route(
+                td,
+                trial,
+                rows=[index.site_row[s.id] for s in trial],
+                start_row=index.team_start[td.team.id],
+                depot_row=index.depot,
+                matrix=matrix,
+            )
+            if timed is None:
+                continue
+            added = timed.travel_s - (old.travel_s if old else 0)
+            key = (added, timed.end_s, td.team.id, position)
+            if best is None or key < best[0]:
+                best = (key, timed, old)
+    if best is None:
+        return _refuse(site, Reason.DAY_FULL, expected=tomorrow)
+    (added, _, _, position), timed, old = best
+    if old is not None:
+        timed = dataclasses.replace(timed, locked=old.locked)
+    return Insertion(_geometry(timed, old, index, legs), old, position + 1, added)
