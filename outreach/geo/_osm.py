@@ -66,6 +66,7 @@ _READ_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     EOFError,
     RuntimeError,
+    AttributeError,
     ValueError,
     KeyError,
     TypeError,

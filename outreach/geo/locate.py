@@ -153,7 +153,7 @@ class AreaIndex:
         order = np.lexsort((hit_area, -depth, hit_point))
         hit_point, hit_area = hit_point[order], hit_area[order]
         starts = np.flatnonzero(np.r_[True, hit_point[1:] != hit_point[:-1]])[: order.size]
-        ends = np.r_[starts[1:], order.size]
+        ends = np.r_[starts[1:], order.size][: starts.size]
         for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
             ranked = [int(a) for a in hit_area[start:end]]
             point = int(hit_point[start])
