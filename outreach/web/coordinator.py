@@ -1,7 +1,248 @@
-"""Coordinator pages: triage queue, letters, pasted WhatsApp messages."""
+"""Coordinator pages: triage queue, requests, pasted WhatsApp messages.
+
+The request detail page edits, verifies, rejects and merges; new requests taken by phone or
+from a WhatsApp message are confirmed here too. Letters live in :mod:`outreach.web.letters`.
+
+Only signed-in coordinators (and admins) get here; they see NIK and phone numbers whole.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from outreach import models
+from outreach.db import get_session
+from outreach.errors import IntakeError
+from outreach.intake.dedupe import OPEN_STATUSES, find_duplicates, merge_requests
+from outreach.intake.fields import FormError
+from outreach.intake.message import message_to_draft
+from outreach.intake.services import create_request, reject_request, update_request, verify_request
+from outreach.intake.validate import RequestDraft, validate_request
+from outreach.models import Channel
+from outreach.web import intake_support as support
+from outreach.web import letters
+from outreach.web.auth import staff_required
 
 bp = Blueprint("coordinator", __name__, url_prefix="/koordinator")
+bp.register_blueprint(letters.bp)
+PAGE_SIZE = 50
+MAX_MESSAGE = 5000
+
+
+@bp.before_request
+@staff_required("coordinator")
+def _coordinators_only() -> None:
+    """Every page here (letters included) needs a signed-in coordinator."""
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return support.template_globals()
+
+
+def _actor() -> str:
+    return f"user:{current_user.id}"
+
+
+def _get(request_id: int) -> models.ServiceRequest:
+    row = get_session().get(models.ServiceRequest, request_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/")
+def index() -> ResponseReturnValue:
+    """Overview: how many requests wait in each status, and the intake tools."""
+    session = get_session()
+    office = support.office_or_503(session)
+    counts = dict(
+        session.execute(
+            select(models.ServiceRequest.status, func.count())
+            .where(models.ServiceRequest.office_id == office.id)
+            .group_by(models.ServiceRequest.status)
+        ).all()
+    )
+    return render_template("coordinator/index.html", counts=counts, office=office)
+
+
+@bp.route("/antrean")
+def queue() -> ResponseReturnValue:
+    """The triage queue with filters on status, flag, channel and a search box."""
+    session = get_session()
+    office = support.office_or_503(session)
+    status = request.args.get("status", "baru")
+    flag, channel = request.args.get("tanda", ""), request.args.get("kanal", "")
+    q = request.args.get("q", "").strip()
+    query = (
+        select(models.ServiceRequest)
+        .where(models.ServiceRequest.office_id == office.id)
+        .options(selectinload(models.ServiceRequest.kelurahan))
+        .order_by(models.ServiceRequest.created_at.desc(), models.ServiceRequest.id.desc())
+    )
+    if status == "terbuka":
+        query = query.where(models.ServiceRequest.status.in_(OPEN_STATUSES))
+    elif status in support.STATUS_LABELS:
+        query = query.where(models.ServiceRequest.status == status)
+    if channel in support.CHANNEL_LABELS:
+        query = query.where(models.ServiceRequest.channel == channel)
+    if q:
+        like = f"%{q}%"
+        query = query.where(
+            or_(
+                models.ServiceRequest.tracking_code.ilike(like),
+                models.ServiceRequest.person_name.ilike(like),
+                models.ServiceRequest.nik == q,
+            )
+        )
+    rows = list(session.scalars(query.limit(PAGE_SIZE * 4)))
+    if flag in support.FLAG_LABELS:
+        # Flags are a JSON list: filtered here, portable across SQLite and PostgreSQL.
+        rows = [r for r in rows if flag in r.flags]
+    return render_template(
+        "coordinator/queue.html",
+        rows=rows[:PAGE_SIZE],
+        more=len(rows) > PAGE_SIZE,
+        filters={"status": status, "tanda": flag, "kanal": channel, "q": q},
+    )
+
+
+def _render_request(
+    req: models.ServiceRequest | None,
+    draft: RequestDraft,
+    errors: dict[str, str],
+    *,
+    status: int = 200,
+    channel: str = Channel.WALK_IN.value,
+    unread: list[str] | None = None,
+) -> ResponseReturnValue:
+    session = get_session()
+    office = support.office_or_503(session)
+    point = None
+    if draft.lon and draft.lat and "location" not in errors:
+        point = (float(draft.lon), float(draft.lat))
+    elif req is not None and req.lon is not None and req.lat is not None:
+        point = (req.lon, req.lat)
+    return render_template(
+        "coordinator/request.html",
+        req=req,
+        draft=draft,
+        errors=errors,
+        staff=True,
+        channel=channel,
+        unread=unread or [],
+        duplicates=find_duplicates(session, req) if req is not None else [],
+        choices=support.form_choices(session, office, staff=True),
+        map_config=support.map_config(session, office, point=point),
+        fallback_point=point if req is not None and req.needs_location_check else None,
+    ), status
+
+
+@bp.route("/permohonan/baru", methods=["GET", "POST"])
+def new_request() -> ResponseReturnValue:
+    """A request taken by phone or from a WhatsApp message, confirmed by the coordinator."""
+    channel = request.values.get("channel", Channel.WALK_IN.value)
+    if channel not in {Channel.WALK_IN.value, Channel.WHATSAPP.value}:
+        channel = Channel.WALK_IN.value
+    if request.method == "GET":
+        return _render_request(None, RequestDraft(), {}, channel=channel)
+    session = get_session()
+    office = support.office_or_503(session)
+    draft = support.draft_from_form(request.form)
+    try:
+        data = validate_request(draft, support.intake_context(session, office), staff=True)
+    except FormError as exc:
+        return _render_request(None, draft, exc.errors, status=400, channel=channel)
+    req, created = create_request(session, data, office=office, channel=channel, actor=_actor())
+    session.commit()
+    if created:
+        flash(f"Permohonan {req.tracking_code} dibuat.", "info")
+    else:
+        flash(f"Permohonan yang sama sudah ada: {req.tracking_code}.", "warning")
+    return redirect(url_for("coordinator.detail", request_id=req.id), code=303)
+
+
+@bp.route("/permohonan/<int:request_id>", methods=["GET", "POST"])
+def detail(request_id: int) -> ResponseReturnValue:
+    """One request: its facts, possible duplicates, actions, and the edit form with a map."""
+    req = _get(request_id)
+    if request.method == "GET":
+        return _render_request(req, support.draft_from_request(req), {})
+    session = get_session()
+    office = support.office_or_503(session)
+    draft = support.draft_from_form(request.form)
+    draft.consent = req.consent
+    try:
+        data = validate_request(draft, support.intake_context(session, office), staff=True)
+        update_request(session, req, data, actor=_actor())
+    except FormError as exc:
+        return _render_request(req, draft, exc.errors, status=400)
+    except IntakeError as exc:
+        return _render_request(req, draft, {"status": str(exc)}, status=400)
+    session.commit()
+    flash("Perubahan disimpan.", "info")
+    return redirect(url_for("coordinator.detail", request_id=req.id), code=303)
+
+
+def _act(req: models.ServiceRequest, action: Any, done: str, **kwargs: Any) -> ResponseReturnValue:
+    """Run one triage action; an IntakeError becomes a flashed message, not lost data."""
+    session = get_session()
+    try:
+        kept = action(session, req, actor=_actor(), **kwargs)
+    except IntakeError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("coordinator.detail", request_id=req.id), code=303)
+    session.commit()
+    flash(done.format(code=kept.tracking_code), "info")
+    return redirect(url_for("coordinator.detail", request_id=kept.id), code=303)
+
+
+@bp.route("/permohonan/<int:request_id>/verifikasi", methods=["POST"])
+def verify(request_id: int) -> ResponseReturnValue:
+    """Mark a request verified (ready for planning)."""
+    accept = request.form.get("terima_titik_kelurahan") == "ya"
+    return _act(
+        _get(request_id), verify_request, "{code} terverifikasi.", accept_kelurahan_point=accept
+    )
+
+
+@bp.route("/permohonan/<int:request_id>/tolak", methods=["POST"])
+def reject(request_id: int) -> ResponseReturnValue:
+    """Reject a request with a reason (shown on the public status page)."""
+    reason = request.form.get("alasan", "")
+    return _act(_get(request_id), reject_request, "{code} ditolak.", reason=reason)
+
+
+@bp.route("/permohonan/<int:request_id>/gabung", methods=["POST"])
+def merge(request_id: int) -> ResponseReturnValue:
+    """Merge a duplicate into this request (the older one is kept)."""
+    other = _get(request.form.get("dengan", 0, type=int))
+    req = _get(request_id)
+
+    def _merge(session: Any, first: models.ServiceRequest, *, actor: str) -> Any:
+        return merge_requests(session, first, other, actor=actor)
+
+    return _act(req, _merge, "Digabung ke {code}.")
+
+
+@bp.route("/whatsapp", methods=["GET", "POST"])
+def whatsapp() -> ResponseReturnValue:
+    """Paste a WhatsApp message; get a pre-filled request to check and confirm."""
+    text = request.form.get("pesan", "")
+    if request.method == "GET" or not text.strip() or len(text) > MAX_MESSAGE:
+        error = "" if request.method == "GET" else "Tempel isi pesan (paling banyak 5000 huruf)."
+        status = 200 if request.method == "GET" else 400
+        return render_template("coordinator/whatsapp.html", text=text, error=error), status
+    session = get_session()
+    areas = support.area_options(session, support.office_or_503(session))
+    parsed = message_to_draft(text, areas)
+    return _render_request(
+        None, parsed.draft, {}, channel=Channel.WHATSAPP.value, unread=parsed.unread
+    )

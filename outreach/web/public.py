@@ -1,7 +1,203 @@
-"""Public pages for residents: request form and status lookup (no sign-in)."""
+"""Public pages for residents: request form and status lookup (no sign-in).
+
+Every POST is rate-limited, CSRF-protected and size-limited (MAX_CONTENT_LENGTH); the form has
+a honeypot field. NIK and phone numbers are never echoed back except inside the resident's own
+form when it is shown again with errors.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import format_date, format_datetime
+from shapely import wkt
+from shapely.geometry import mapping
+from sqlalchemy import select
+
+from outreach import models
+from outreach.db import get_session
+from outreach.extensions import limiter
+from outreach.intake.fields import FormError
+from outreach.intake.services import create_request
+from outreach.intake.status import lookup_status
+from outreach.intake.tracking import make_tracking_code, normalise_tracking_code
+from outreach.intake.validate import RequestDraft, validate_request
+from outreach.web import intake_support as support
 
 bp = Blueprint("public", __name__, url_prefix="/layanan")
+# Outlines for a phone screen: 5 m of simplification is invisible and keeps the page light.
+SIMPLIFY_DEG = 0.00005
+
+
+def _public_limit() -> str:
+    return str(current_app.config["PUBLIC_FORM_RATE_LIMIT"])
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return support.template_globals()
+
+
+def _render_form(draft: RequestDraft, errors: dict[str, str], status: int) -> ResponseReturnValue:
+    session = get_session()
+    office = support.office_or_503(session)
+    point = (
+        (float(draft.lon), float(draft.lat))
+        if draft.lon and draft.lat and "location" not in errors
+        else None
+    )
+    return render_template(
+        "public/form.html",
+        draft=draft,
+        errors=errors,
+        staff=False,
+        office=office,
+        choices=support.form_choices(session, office),
+        map_config=support.map_config(session, office, point=point),
+    ), status
+
+
+@bp.route("/", methods=["GET", "POST"])
+@limiter.limit(_public_limit, methods=["POST"])
+def form() -> ResponseReturnValue:
+    """The request form; a valid POST saves the request and redirects to its receipt."""
+    if request.method == "GET":
+        return _render_form(RequestDraft(), {}, 200)
+    if request.form.get("website"):
+        # A bot filled the hidden field: look successful, save nothing.
+        current_app.logger.info("Honeypot filled on the public form; nothing saved.")
+        return _receipt(make_tracking_code(), None)
+    session = get_session()
+    office = support.office_or_503(session)
+    draft = support.draft_from_form(request.form)
+    try:
+        data = validate_request(draft, support.intake_context(session, office))
+    except FormError as exc:
+        return _render_form(draft, exc.errors, 400)
+    req, _created = create_request(session, data, office=office)
+    session.commit()
+    return redirect(url_for("public.received", code=req.tracking_code), code=303)
+
+
+@bp.route("/terima/<code>")
+def received(code: str) -> ResponseReturnValue:
+    """The receipt: a big tracking code to screenshot, next steps, what to prepare."""
+    req = get_session().scalar(
+        select(models.ServiceRequest).where(models.ServiceRequest.tracking_code == code)
+    )
+    if req is None:
+        abort(404)
+    return _receipt(req.tracking_code, req)
+
+
+def _receipt(code: str, req: models.ServiceRequest | None) -> ResponseReturnValue:
+    services = list(req.services) if req else []
+    prepare = _prepare(services)
+    spelled = "  ".join(" ".join(part) for part in code.split("-"))
+    return render_template(
+        "public/received.html",
+        code=code,
+        spelled=spelled,
+        services=services,
+        prepare=prepare,
+        received_at=format_datetime(req.created_at if req else models.utcnow(), "d MMMM y, HH.mm"),
+    )
+
+
+def _prepare(services: list[str]) -> list[Any]:
+    seen: list[Any] = []
+    for service in services:
+        for item in support.PREPARE.get(service, ()):
+            if str(item) not in {str(s) for s in seen}:
+                seen.append(item)
+    return seen
+
+
+@bp.route("/status", methods=["GET", "POST"])
+@limiter.limit(_public_limit, methods=["POST"])
+def status() -> ResponseReturnValue:
+    """Status by tracking code + last 4 phone digits; nothing personal is shown."""
+    kode = request.values.get("kode", "").strip()[:20]
+    if request.method == "GET":
+        return render_template("public/status.html", result=None, kode=kode, errors={})
+    session = get_session()
+    office = support.office_or_503(session)
+    errors: dict[str, str] = {}
+    if normalise_tracking_code(kode) is None:
+        errors["kode"] = "Kode tidak dikenali. Contoh: JB-7K3M-Q9P."
+    hp4 = request.form.get("hp4", "").strip()
+    if not (len(hp4) == 4 and hp4.isdigit()):
+        errors["hp4"] = "Isi 4 angka terakhir nomor HP."
+    result = None if errors else lookup_status(session, kode, hp4, timezone=office.timezone)
+    if result is None:
+        code = 400 if errors else 404
+        return render_template(
+            "public/status.html", result=None, kode=kode, errors=errors, not_found=not errors
+        ), code
+    return render_template(
+        "public/status.html",
+        result=result,
+        kode=kode,
+        errors={},
+        prepare=_prepare(list(result.services)),
+        scheduled_text=format_date(result.scheduled_date, "EEEE, d MMMM y")
+        if result.scheduled_date
+        else "",
+    )
+
+
+@bp.route("/peta/kelurahan.geojson")
+def boundaries() -> ResponseReturnValue:
+    """Kelurahan outlines of the office's region: the offline base layer of the maps."""
+    session = get_session()
+    office = support.office_or_503(session)
+    rows = session.scalars(
+        select(models.Kelurahan).where(models.Kelurahan.region_slug == office.region_slug)
+    )
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"code": k.code, "name": k.name, "kecamatan_code": k.kecamatan.code},
+            "geometry": mapping(wkt.loads(k.geometry_wkt).simplify(SIMPLIFY_DEG)),
+        }
+        for k in rows
+    ]
+    response = jsonify({"type": "FeatureCollection", "features": features})
+    response.mimetype = "application/geo+json"
+    response.cache_control.max_age = 3600
+    response.cache_control.public = True
+    return response
+
+
+@bp.route("/peta/lokasi")
+@limiter.limit("120 per minute")
+def locate() -> ResponseReturnValue:
+    """Which kelurahan a tapped point lies in (a hint while filling the form)."""
+    try:
+        lon, lat = float(request.args["lon"]), float(request.args["lat"])
+    except (KeyError, ValueError):
+        abort(400)
+    session = get_session()
+    office = support.office_or_503(session)
+    return jsonify(support.locate_point(session, office, lon, lat))
+
+
+@bp.route("/wilayah/<kecamatan_code>.json")
+def kelurahan_options(kecamatan_code: str) -> ResponseReturnValue:
+    """The kelurahan of one kecamatan, for scripts that fill the kelurahan select."""
+    session = get_session()
+    areas = support.area_options(session, support.office_or_503(session))
+    if areas.kecamatan_by_code(kecamatan_code) is None:
+        abort(404)
+    return jsonify([{"code": k.code, "name": k.name} for k in areas.kelurahan_of(kecamatan_code)])

@@ -1,0 +1,162 @@
+/* Jemput Bola intake forms: pick a location on a Leaflet map and narrow the kelurahan list.
+   Progressive enhancement: without this script the form still works (no point: the
+   kelurahan's point is used and a coordinator confirms the location). */
+(function () {
+  "use strict";
+
+  function byId(id) { return document.getElementById(id); }
+
+  /* Kelurahan <select> with <optgroup> per kecamatan: show only the chosen kecamatan's. */
+  function linkAreaSelects(form) {
+    var kec = form.querySelector("[data-kecamatan-select]");
+    var kel = form.querySelector("[data-kelurahan-select]");
+    if (!kec || !kel) { return null; }
+    var groups = Array.prototype.slice.call(kel.querySelectorAll("optgroup")).map(function (g) {
+      return g.cloneNode(true);
+    });
+    var placeholder = kel.options[0].cloneNode(true);
+    function rebuild() {
+      var keep = kel.value;
+      kel.innerHTML = "";
+      kel.appendChild(placeholder.cloneNode(true));
+      groups.forEach(function (g) {
+        if (!kec.value || g.getAttribute("data-kecamatan") === kec.value) {
+          kel.appendChild(g.cloneNode(true));
+        }
+      });
+      kel.value = keep;
+      if (kel.value !== keep) { kel.value = ""; }
+    }
+    kec.addEventListener("change", rebuild);
+    kel.addEventListener("change", function () {
+      var opt = kel.options[kel.selectedIndex];
+      var code = opt && opt.getAttribute("data-kecamatan");
+      if (code && kec.value !== code) { kec.value = code; rebuild(); }
+    });
+    if (kec.value) { rebuild(); }
+    return {
+      choose: function (kecCode, kelCode) {
+        if (!kelCode || kel.value) { return; }
+        kec.value = kecCode || "";
+        rebuild();
+        kel.value = kelCode;
+      }
+    };
+  }
+
+  function initMap(el) {
+    var cfg = JSON.parse(el.getAttribute("data-config"));
+    var form = el.closest("form");
+    var lon = byId("f-lon"), lat = byId("f-lat"), source = byId("f-location_source");
+    var status = form.querySelector("[data-map-status]");
+    var locateBtn = form.querySelector("[data-locate-me]");
+    var clearBtn = form.querySelector("[data-clear-point]");
+    var areas = linkAreaSelects(form);
+    var map = L.map(el, { zoomControl: true, attributionControl: true });
+    map.attributionControl.setPrefix(false);
+    map.attributionControl.addAttribution(cfg.attribution);
+    if (cfg.tiles) {
+      L.tileLayer(cfg.tiles, { maxZoom: 19 }).addTo(map);
+    }
+    if (cfg.bounds) { map.fitBounds(cfg.bounds); } else { map.setView(cfg.center, 13); }
+    el.setAttribute("data-ready", "1");
+    var marker = null;
+
+    function say(text, warn) {
+      if (!status) { return; }
+      status.textContent = text;
+      status.className = "map-status" + (warn ? " warn" : "");
+    }
+
+    function place(latlng) {
+      if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng).addTo(map); }
+      if (clearBtn) { clearBtn.hidden = false; }
+    }
+
+    function setPoint(latlng, how) {
+      place(latlng);
+      lon.value = latlng.lng.toFixed(6);
+      lat.value = latlng.lat.toFixed(6);
+      source.value = how;
+      say(how === "gps" ? "Lokasi HP dipakai." : "Titik ditandai.", false);
+      if (!cfg.locate || !window.fetch) { return; }
+      fetch(cfg.locate + "?lon=" + lon.value + "&lat=" + lat.value, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (info) {
+          if (!info) { return; }
+          if (!info.inside) {
+            say("Titik ini di luar wilayah layanan. Periksa kembali lokasinya.", true);
+            return;
+          }
+          say("Titik berada di Kel. " + info.kelurahan_name + ", Kec. " + info.kecamatan_name + ".", false);
+          if (areas) { areas.choose(info.kecamatan_code, info.kelurahan_code); }
+        })
+        .catch(function () { /* the hint is optional; the server checks the point anyway */ });
+    }
+
+    fetch(cfg.boundaries, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        var base = !cfg.tiles;
+        L.geoJSON(data, {
+          style: function () {
+            return base
+              ? { color: "#0b6e4f", weight: 1.2, fillColor: "#e7efe9", fillOpacity: 0.9 }
+              : { color: "#0b6e4f", weight: 1, fill: false };
+          },
+          onEachFeature: function (feature, layer) {
+            layer.bindTooltip(feature.properties.name, { sticky: true, direction: "top" });
+          }
+        }).addTo(map);
+        el.setAttribute("data-boundaries", "1");
+      })
+      .catch(function () { say("Batas wilayah gagal dimuat; peta tetap dapat diketuk.", true); });
+
+    map.on("click", function (e) { setPoint(e.latlng, "map"); });
+
+    if (lon.value && lat.value) {
+      var start = L.latLng(parseFloat(lat.value), parseFloat(lon.value));
+      place(start);
+      map.setView(start, 16);
+    } else if (cfg.point) {
+      map.setView(cfg.point, 16);
+    }
+
+    if (locateBtn && navigator.geolocation) {
+      locateBtn.hidden = false;
+      locateBtn.addEventListener("click", function () {
+        say("Mencari lokasi HP…", false);
+        navigator.geolocation.getCurrentPosition(
+          function (pos) {
+            var ll = L.latLng(pos.coords.latitude, pos.coords.longitude);
+            setPoint(ll, "gps");
+            map.setView(ll, 17);
+          },
+          function () { say("Lokasi HP tidak dapat dibaca. Ketuk peta di lokasi rumah.", true); },
+          { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+        );
+      });
+    }
+    if (clearBtn) {
+      clearBtn.hidden = !(lon.value && lat.value);
+      clearBtn.addEventListener("click", function () {
+        if (marker) { map.removeLayer(marker); marker = null; }
+        lon.value = ""; lat.value = ""; source.value = "";
+        clearBtn.hidden = true;
+        say("Titik dihapus: titik kelurahan akan dipakai.", false);
+      });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var maps = document.querySelectorAll("[data-pick-map]");
+    if (!window.L) {
+      Array.prototype.forEach.call(document.querySelectorAll("form"), linkAreaSelects);
+      return;
+    }
+    Array.prototype.forEach.call(maps, initMap);
+    if (!maps.length) {
+      Array.prototype.forEach.call(document.querySelectorAll("form"), linkAreaSelects);
+    }
+  });
+})();

@@ -1,0 +1,349 @@
+"""Shared by the public and coordinator intake pages: labels, form <-> draft, the region.
+
+Views stay thin: they call these helpers to read a form into a draft, to build the
+validation context for the office, and to give templates the choices they render.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import abort, current_app, g, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+
+from outreach import models
+from outreach.errors import NotFoundError
+from outreach.intake import locate
+from outreach.intake.areas import AreaOptions, load_area_options
+from outreach.intake.availability import DAY_NAMES, SlotDraft
+from outreach.intake.nik import load_wilayah
+from outreach.intake.validate import (
+    PUBLIC_CATEGORIES,
+    RELATIONS,
+    TRAITS,
+    IntakeContext,
+    RequestDraft,
+)
+from outreach.models import LocationSource
+from outreach.office import get_office
+
+CATEGORY_LABELS: dict[str, Any] = {
+    "sakit": _l("Sakit, tidak dapat bepergian"),
+    "lansia": _l("Lanjut usia"),
+    "disabilitas": _l("Penyandang disabilitas"),
+    "darurat": _l("Darurat (dokumen diperlukan segera)"),
+    "pemula": _l("Pemula: KTP-el pertama kali"),
+    "kolektif": _l("Kolektif (surat RW/kelurahan/sekolah)"),
+    "lainnya": _l("Lainnya"),
+}
+CATEGORY_HINTS: dict[str, Any] = {
+    "sakit": _l("mis. stroke, terbaring di tempat tidur, pasca operasi"),
+    "lansia": _l("sulit berjalan jauh atau antre lama"),
+    "disabilitas": _l("fisik, netra, rungu/wicara, mental atau intelektual"),
+    "darurat": _l("mis. perlu KTP-el untuk berobat atau bansos segera"),
+    "pemula": _l("usia 16-17 tahun yang belum merekam KTP-el"),
+    "lainnya": _l("jelaskan pada keterangan"),
+}
+SERVICE_LABELS: dict[str, Any] = {
+    "perekaman_ktp": _l("Perekaman KTP-el (foto, sidik jari, iris)"),
+    "cetak_ktp": _l("Cetak KTP-el (baru, rusak, hilang, perubahan data)"),
+    "kia": _l("Kartu Identitas Anak (KIA)"),
+    "kk": _l("Kartu Keluarga (KK)"),
+    "akta": _l("Akta kelahiran / kematian"),
+    "pindah": _l("Surat pindah"),
+}
+SERVICE_SHORT: dict[str, Any] = {
+    "perekaman_ktp": _l("Perekaman KTP-el"),
+    "cetak_ktp": _l("Cetak KTP-el"),
+    "kia": _l("KIA"),
+    "kk": _l("KK"),
+    "akta": _l("Akta"),
+    "pindah": _l("Pindah"),
+}
+# What a resident should have ready when the team comes (status and confirmation pages).
+PREPARE: dict[str, tuple[Any, ...]] = {
+    "perekaman_ktp": (
+        _l("Kartu Keluarga (KK) asli"),
+        _l("Orang yang direkam ada di rumah dan dapat difoto duduk"),
+    ),
+    "cetak_ktp": (
+        _l("Kartu Keluarga (KK) asli"),
+        _l("KTP-el lama (bila rusak) atau surat kehilangan dari kepolisian (bila hilang)"),
+    ),
+    "kia": (
+        _l("Kartu Keluarga (KK) asli"),
+        _l("Akta kelahiran anak"),
+        _l("Pas foto anak berwarna (untuk anak usia 5 tahun ke atas)"),
+    ),
+    "kk": (
+        _l("Kartu Keluarga (KK) lama"),
+        _l("Dokumen perubahan: buku nikah, akta kelahiran, akta kematian, atau surat pindah"),
+    ),
+    "akta": (
+        _l("Surat keterangan lahir dari bidan/rumah sakit, atau surat keterangan kematian"),
+        _l("Kartu Keluarga (KK) dan KTP-el orang tua atau pelapor"),
+        _l("KTP-el dua orang saksi"),
+    ),
+    "pindah": (
+        _l("Kartu Keluarga (KK) dan KTP-el"),
+        _l("Alamat lengkap tujuan pindah"),
+    ),
+}
+RELATION_LABELS: dict[str, Any] = {
+    "diri_sendiri": _l("Diri sendiri"),
+    "anak": _l("Anak"),
+    "orang_tua": _l("Orang tua"),
+    "suami_istri": _l("Suami / istri"),
+    "saudara": _l("Saudara"),
+    "kerabat": _l("Kerabat lain (cucu, keponakan)"),
+    "pendamping": _l("Pendamping / perawat"),
+    "pengurus_rt_rw": _l("Pengurus RT/RW"),
+    "lainnya": _l("Lainnya (tetangga, kenalan)"),
+}
+TRAIT_LABELS: dict[str, Any] = {
+    "petugas_perempuan": _l("Perlu petugas perempuan"),
+    "bahasa_isyarat": _l("Perlu juru bahasa isyarat"),
+}
+STATUS_LABELS: dict[str, Any] = {
+    "baru": _l("Diterima, menunggu verifikasi"),
+    "terverifikasi": _l("Terverifikasi, menunggu jadwal"),
+    "terjadwal": _l("Terjadwal"),
+    "selesai": _l("Selesai dilayani"),
+    "gagal": _l("Kunjungan belum berhasil, akan dijadwalkan ulang"),
+    "batal": _l("Dibatalkan"),
+    "ditolak": _l("Ditolak"),
+    "digabung": _l("Digabung dengan permohonan lain"),
+}
+FLAG_LABELS: dict[str, Any] = {
+    "nik_luar_wilayah": _l("NIK dari luar wilayah"),
+    "nik_belum_ada": _l("NIK belum diisi"),
+    "lokasi_perlu_konfirmasi": _l("Lokasi perlu dikonfirmasi"),
+    "kelurahan_tidak_sesuai_peta": _l("Kelurahan tidak sesuai titik peta"),
+    "kemungkinan_duplikat": _l("Kemungkinan duplikat"),
+    "usia_tidak_sesuai_layanan": _l("Usia tidak sesuai layanan"),
+}
+CHANNEL_LABELS: dict[str, Any] = {
+    "form": _l("Formulir"),
+    "letter": _l("Surat"),
+    "whatsapp": _l("WhatsApp"),
+    "walk-in": _l("Datang/telepon"),
+}
+SENDER_LABELS: dict[str, Any] = {
+    "rw": _l("RW"),
+    "kelurahan": _l("Kelurahan"),
+    "sekolah": _l("Sekolah"),
+}
+
+
+def office_or_503(session: Session) -> models.Office:
+    """The office; the intake pages cannot work before it is set up (503)."""
+    try:
+        return get_office(session)
+    except NotFoundError:
+        abort(503)
+
+
+def area_options(session: Session, office: models.Office) -> AreaOptions:
+    """The office's kecamatan/kelurahan, once per request; 503 when none are imported."""
+    if "intake_areas" not in g:
+        areas = load_area_options(session, office.region_slug)
+        if areas.is_empty:
+            abort(503)
+        g.intake_areas = areas
+    result: AreaOptions = g.intake_areas
+    return result
+
+
+def _lookup(session: Session, office: models.Office) -> locate.AreaLookup:
+    """The point-in-area index, built once per process and region import."""
+    stamp = session.scalar(
+        select(models.RegionImport.imported_at).where(
+            models.RegionImport.slug == office.region_slug
+        )
+    )
+    cache: dict[tuple[str, Any], locate.AreaLookup] = current_app.extensions.setdefault(
+        "intake_area_lookup", {}
+    )
+    key = (office.region_slug, stamp)
+    if key not in cache:
+        cache.clear()
+        cache[key] = locate.area_lookup(session, office.region_slug)
+    return cache[key]
+
+
+def intake_context(session: Session, office: models.Office) -> IntakeContext:
+    """Everything validation needs about this office and its region."""
+    return IntakeContext(
+        wilayah=load_wilayah(current_app.config["KODE_WILAYAH_CSV"]),
+        areas=area_options(session, office),
+        lookup=_lookup(session, office),
+        region_code=office.region_code,
+        work_start=office.work_start,
+        work_end=office.work_end,
+    )
+
+
+def locate_point(session: Session, office: models.Office, lon: float, lat: float) -> dict[str, Any]:
+    """Which kelurahan a tapped point is in, for the map's live hint."""
+    lookup = _lookup(session, office)
+    if not lookup.contains(lon, lat):
+        return {"inside": False}
+    ref = lookup.locate(lon, lat)
+    return {
+        "inside": True,
+        "kelurahan_code": ref.kelurahan_code,
+        "kelurahan_name": ref.kelurahan_name,
+        "kecamatan_code": ref.kecamatan_code,
+        "kecamatan_name": ref.kecamatan_name,
+    }
+
+
+def _slots(form: MultiDict[str, str], count: int = 2) -> list[SlotDraft]:
+    return [
+        SlotDraft(
+            days=form.getlist(f"avail-{i}-days"),
+            start=form.get(f"avail-{i}-start", ""),
+            end=form.get(f"avail-{i}-end", ""),
+        )
+        for i in range(count)
+    ]
+
+
+def draft_from_form(form: MultiDict[str, str]) -> RequestDraft:
+    """Read a submitted request form into a draft (strings exactly as typed)."""
+    text = {
+        name: form.get(name, "")
+        for name in (
+            "applicant_name",
+            "applicant_relation",
+            "person_name",
+            "nik",
+            "phone",
+            "category",
+            "description",
+            "kecamatan",
+            "kelurahan",
+            "rt",
+            "rw",
+            "address_street",
+            "landmark",
+            "lon",
+            "lat",
+            "location_source",
+            "companion_name",
+            "companion_phone",
+            "accessibility_notes",
+            "persons",
+            "notes",
+        )
+    }
+    return RequestDraft(
+        **text,
+        services=form.getlist("services"),
+        availability=_slots(form),
+        traits=form.getlist("traits"),
+        consent=form.get("consent") == "ya",
+    )
+
+
+def draft_from_request(req: models.ServiceRequest) -> RequestDraft:
+    """A saved request as a draft, to fill the coordinator's edit form."""
+    has_point = req.lon is not None and req.location_source not in {
+        LocationSource.KELURAHAN.value,
+        LocationSource.NONE.value,
+    }
+    slots = [
+        SlotDraft(days=[str(d) for d in s.get("days", [])], start=s["start"], end=s["end"])
+        for s in req.availability
+    ]
+    return RequestDraft(
+        applicant_name=req.applicant_name,
+        applicant_relation=req.applicant_relation,
+        person_name=req.person_name,
+        nik=req.nik or "",
+        phone=req.phone or "",
+        category=req.category,
+        description=req.description,
+        services=list(req.services),
+        kecamatan=req.kecamatan.code if req.kecamatan else "",
+        kelurahan=req.kelurahan.code if req.kelurahan else "",
+        rt=req.rt,
+        rw=req.rw,
+        address_street=req.address_street,
+        landmark=req.landmark,
+        lon=f"{req.lon:.6f}" if has_point and req.lon is not None else "",
+        lat=f"{req.lat:.6f}" if has_point and req.lat is not None else "",
+        location_source=req.location_source if has_point else "",
+        availability=slots,
+        companion_name=req.companion_name,
+        companion_phone=req.companion_phone or "",
+        accessibility_notes=req.accessibility_notes,
+        traits=list(req.required_traits),
+        consent=req.consent,
+        persons=str(req.persons),
+        notes=req.notes,
+    )
+
+
+def map_config(
+    session: Session, office: models.Office, *, point: tuple[float, float] | None = None
+) -> str:
+    """JSON for ``data-config`` of a location-picking map (read by intake-map.js)."""
+    tiles = str(current_app.config.get("MAP_TILES") or "none")
+    region = session.scalar(
+        select(models.RegionImport).where(models.RegionImport.slug == office.region_slug)
+    )
+    bounds = None
+    if region is not None:
+        from shapely import wkt
+
+        west, south, east, north = wkt.loads(region.boundary_wkt).bounds
+        bounds = [[south, west], [north, east]]
+    return json.dumps(
+        {
+            "tiles": None if tiles.lower() == "none" else tiles,
+            "attribution": "&copy; OpenStreetMap contributors",
+            "boundaries": url_for("public.boundaries"),
+            "locate": url_for("public.locate"),
+            "center": [office.depot_lat, office.depot_lon],
+            "bounds": bounds,
+            "point": [point[1], point[0]] if point else None,
+        }
+    )
+
+
+def form_choices(session: Session, office: models.Office, *, staff: bool = False) -> dict[str, Any]:
+    """What a request form template needs to render its selects and checkboxes."""
+    areas = area_options(session, office)
+    categories = list(CATEGORY_LABELS) if staff else list(PUBLIC_CATEGORIES)
+    return {
+        "areas": areas,
+        "kelurahan_groups": [(k, areas.kelurahan_of(k.code)) for k in areas.kecamatan],
+        "categories": [(c, CATEGORY_LABELS[c], CATEGORY_HINTS.get(c, "")) for c in categories],
+        "services": list(SERVICE_LABELS.items()),
+        "relations": [(r, RELATION_LABELS[r]) for r in RELATIONS],
+        "traits": [(t, TRAIT_LABELS[t]) for t in TRAITS],
+        "days": list(enumerate(DAY_NAMES)),
+        "hours": [f"{h:02d}:{m:02d}" for h in range(7, 18) for m in (0, 30)],
+        "office": office,
+    }
+
+
+def template_globals() -> dict[str, Any]:
+    """Labels every intake template may use."""
+    return {
+        "CATEGORY_LABELS": CATEGORY_LABELS,
+        "SERVICE_LABELS": SERVICE_LABELS,
+        "SERVICE_SHORT": SERVICE_SHORT,
+        "STATUS_LABELS": STATUS_LABELS,
+        "FLAG_LABELS": FLAG_LABELS,
+        "CHANNEL_LABELS": CHANNEL_LABELS,
+        "RELATION_LABELS": RELATION_LABELS,
+        "TRAIT_LABELS": TRAIT_LABELS,
+        "SENDER_LABELS": SENDER_LABELS,
+        "PREPARE": PREPARE,
+    }
