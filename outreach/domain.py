@@ -89,6 +89,7 @@ class AreaRef:
     distance_m: float = 0.0
     candidates: tuple[str, ...] = field(default_factory=tuple)
 
+
 # --- planning: what the planner takes (sites, teams, rules) and returns (routes, reasons) ---
 # Times of day are whole seconds after local midnight (``*_s``); a plan's days are dates.
 
@@ -156,12 +157,24 @@ class Site:
         return self.lon is not None and self.lat is not None
 
     def windows_on(self, day: dt.date) -> tuple[TimeWindow, ...] | None:
-        """Windows on ``day``, sorted; ``None`` = any time, ``()`` = not at home that day."""
+        """Windows on ``day``, sorted and merged where they overlap or touch.
+
+        ``None`` means any time; ``()`` means nobody is at home that day.
+        """
         if not self.availability:
             return None
         weekday = day.weekday()
-        found = {a.window for a in self.availability if weekday in a.weekdays}
-        return tuple(sorted(found, key=lambda w: (w.start_s, w.end_s)))
+        found = sorted(
+            (a.window for a in self.availability if weekday in a.weekdays),
+            key=lambda w: (w.start_s, w.end_s),
+        )
+        merged: list[TimeWindow] = []
+        for window in found:
+            if merged and window.start_s <= merged[-1].end_s:
+                last = merged.pop()
+                window = TimeWindow(last.start_s, max(last.end_s, window.end_s))
+            merged.append(window)
+        return tuple(merged)
 
 
 @dataclass(frozen=True)

@@ -470,7 +470,4 @@ def _unassigned(
         last = problem.dates[-1] if problem.dates else None
         if last is None or finding.pinned > last:
             expected = finding.pinned
-    message = describe(
-        finding.reason, expected=expected, skills=finding.missing, pinned=finding.pinned
-    )
-    return UnassignedSite(site.id, finding.reason.value, message, expected)
+    return UnassignedSite(site.id, finding.reason.value, finding.message(expected), expected)

@@ -35,16 +35,8 @@ class Insertion:
     added_travel_s: int
 
 
-def _refuse(
-    site: Site,
-    reason: Reason,
-    *,
-    expected: dt.date | None = None,
-    skills: frozenset[str] = frozenset(),
-    pinned: dt.date | None = None,
-) -> UnassignedSite:
-    message = describe(reason, expected=expected, skills=skills, pinned=pinned)
-    return UnassignedSite(site.id, reason.value, message, expected)
+def _refuse(site: Site, reason: Reason, *, expected: dt.date) -> UnassignedSite:
+    return UnassignedSite(site.id, reason.value, describe(reason, expected=expected), expected)
 
 
 def _geometry(
@@ -121,7 +113,7 @@ def insert_site(
     if finding is None:
         finding = check_site_on_day(site, day, team_days=tds, index=index, matrix=matrix)
     if finding is not None:
-        return _refuse(site, finding.reason, skills=finding.missing, pinned=finding.pinned)
+        return UnassignedSite(site.id, finding.reason.value, finding.message(), None)
     cap = problem.rules.daily_card_capacity
     tomorrow = nth_working_day_after(day, 1)
     if cap is not None and sum(r.cards for r in routes if r.day == day) + site.cards > cap:

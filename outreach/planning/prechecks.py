@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from outreach.domain import PlanRules, Site, TeamSpec, TravelMatrix
 from outreach.planning.calendar import TeamDay
 from outreach.planning.problem import UNREACHABLE_S, PointIndex
-from outreach.planning.reasons import Reason
+from outreach.planning.reasons import Reason, describe
 from outreach.planning.timing import schedule_route
 
 
@@ -31,7 +31,18 @@ class Finding:
 
     reason: Reason
     missing: frozenset[str] = frozenset()  # skills no team has (no_skill)
+    needs: frozenset[str] = frozenset()  # all the site needs (no_skill)
     pinned: dt.date | None = None  # the pinned date (pinned_other_day)
+
+    def message(self, expected: dt.date | None = None) -> str:
+        """The Indonesian explanation (see :func:`outreach.planning.reasons.describe`)."""
+        return describe(
+            self.reason,
+            expected=expected,
+            skills=self.missing,
+            needs=self.needs,
+            pinned=self.pinned,
+        )
 
 
 def check_site(
@@ -77,7 +88,7 @@ def check_site(
         have = frozenset().union(*(t.skills for t in teams))
         best = min(teams, key=lambda t: (len(site.needs - t.skills), t.id))
         missing = (site.needs - have) or (site.needs - best.skills)
-        return Finding(Reason.NO_SKILL, missing=frozenset(missing))
+        return Finding(Reason.NO_SKILL, missing=frozenset(missing), needs=site.needs)
     if site.pinned_team_id is not None:
         pinned = next((t for t in teams if t.id == site.pinned_team_id), None)
         if pinned is None or not site.needs <= pinned.skills:

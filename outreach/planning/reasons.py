@@ -74,11 +74,35 @@ def _skills(skills: Iterable[str]) -> str:
     return ", ".join(skill_label(s) for s in sorted(skills)) or "-"
 
 
+TITLES: dict[Reason, str] = {
+    Reason.NO_TEAMS: "Tidak ada tim bertugas",
+    Reason.NOT_WORKING_DAY: "Hari libur",
+    Reason.NO_LOCATION: "Lokasi belum ada",
+    Reason.OFF_NETWORK: "Di luar jaringan jalan",
+    Reason.UNREACHABLE: "Tidak terjangkau",
+    Reason.NO_SKILL: "Keahlian tim tidak ada",
+    Reason.PINNED_TEAM_UNAVAILABLE: "Tim yang dipatok tidak tersedia",
+    Reason.PINNED_OTHER_DAY: "Dipatok ke hari lain",
+    Reason.NO_TEAM_ON_DAY: "Tim berkeahlian tidak bertugas",
+    Reason.NOT_AVAILABLE: "Warga tidak ada di rumah",
+    Reason.WINDOWS_MISS_SHIFTS: "Jam warga tidak cocok",
+    Reason.TOO_LONG: "Melebihi satu shift",
+    Reason.CARD_CAPACITY_FULL: "Kapasitas cetak KTP penuh",
+    Reason.DAY_FULL: "Kapasitas tim penuh",
+}
+
+
+def title(reason: Reason | str) -> str:
+    """Short Indonesian label of a reason (for lists and summaries)."""
+    return TITLES[Reason(reason)]
+
+
 def describe(
     reason: Reason | str,
     *,
     expected: dt.date | None = None,
     skills: Iterable[str] = (),
+    needs: Iterable[str] = (),
     pinned: dt.date | None = None,
 ) -> str:
     """The coordinator-facing explanation of ``reason``, in Indonesian.
@@ -90,7 +114,10 @@ def describe(
     expected
         The day the request is expected to be planned (capacity reasons).
     skills
-        Services/traits no team has (``no_skill``).
+        Services/traits missing (``no_skill``): that no team has, or that the best-equipped
+        team lacks.
+    needs
+        Everything the request needs (``no_skill``), when known.
     pinned
         The date a request is pinned to (``pinned_other_day``).
 
@@ -111,7 +138,10 @@ def describe(
         ),
         Reason.UNREACHABLE: "Lokasi tidak dapat dicapai dari kantor melalui jalan.",
         Reason.NO_SKILL: (
-            f"Tidak ada tim yang memiliki keahlian yang dibutuhkan: {_skills(skills)}."
+            f"Tidak ada tim yang memiliki semua keahlian yang dibutuhkan ({_skills(needs)}); "
+            f"kurang: {_skills(skills)}."
+            if needs
+            else f"Tidak ada tim yang memiliki keahlian yang dibutuhkan: {_skills(skills)}."
         ),
         Reason.PINNED_TEAM_UNAVAILABLE: (
             "Dipatok ke tim yang tidak bertugas atau tidak memiliki keahlian yang dibutuhkan."
@@ -124,7 +154,8 @@ def describe(
         ),
         Reason.NOT_AVAILABLE: "Warga tidak bisa dikunjungi pada hari yang direncanakan.",
         Reason.WINDOWS_MISS_SHIFTS: (
-            "Jam ketersediaan warga tidak bertemu dengan jam kerja tim mana pun."
+            "Pada jam ketersediaan warga, kunjungan ini tidak muat dalam jam kerja tim mana pun "
+            "(termasuk istirahat dan kembali ke kantor)."
         ),
         Reason.TOO_LONG: (
             "Kunjungan ini saja sudah melebihi satu shift (perjalanan pulang-pergi dan layanan)."

@@ -70,7 +70,7 @@ from outreach.planning.priority import (
     waiting_days,
 )
 from outreach.planning.problem import PlanningProblem, problem_points
-from outreach.planning.reasons import Reason, describe, format_date
+from outreach.planning.reasons import Reason, describe, format_date, title
 
 logger = logging.getLogger(__name__)
 
@@ -922,7 +922,7 @@ def describe_plan(plan: models.Plan) -> list[str]:
     for reason, items in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         dates_seen = sorted(d for d in (u.expected_date for u in items) if d)
         when = f" (expected from {format_date(dates_seen[0])})" if dates_seen else ""
-        lines.append(f"  {len(items)} x {describe(reason).split('.')[0]}{when}")
+        lines.append(f"  {len(items)} x {title(reason)}{when}")
     timings = summary.get("timings_s", {})
     if timings:
         lines.append("Timings: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(timings.items())))
