@@ -67,6 +67,7 @@ class RequestPoint:
     phone: str | None = None
     services: tuple[str, ...] = ()
     needs_location_check: bool = False
+    detail_url: str = ""  # the request's page for staff ("" for none)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from itertools import groupby
+from typing import Any
 
 import folium
 from branca.element import Figure
@@ -241,9 +242,9 @@ def _add_areas(m: folium.Map, areas: Sequence[AreaShape], *, counts: bool) -> No
         name="Batas kelurahan",
         style_function=lambda f: {
             "color": "#2b4c7e",
-            "weight": 1.2 if counts else 1.0,
-            "opacity": 0.7 if counts else 0.45,
-            "dashArray": None if counts else "4 3",
+            "weight": 1.2 if counts else 1.4,
+            "opacity": 0.7 if counts else 0.6,
+            "dashArray": None if counts else "5 4",
             "fillColor": "#2b6cb0",
             "fillOpacity": f["properties"]["isi"],
         },
@@ -268,19 +269,26 @@ def _add_requests(m: folium.Map, requests: Sequence[RequestPoint], *, show_names
         group.add_to(m)
     for req in requests:
         group = groups.get(req.category) or groups[present[-1]]
-        marker = folium.CircleMarker(
-            location=[req.lat, req.lon],
-            radius=_radius(req.persons),
-            color="#ffffff" if req.status != "baru" else "#1d2733",
-            weight=1.5,
-            dash_array="3 3" if req.needs_location_check else None,
-            fill=True,
-            fill_color=category_color(req.category),
-            fill_opacity=0.9 if req.status != "baru" else 0.55,
-        )
+        marker = folium.CircleMarker(location=[req.lat, req.lon], **_marker_style(req))
         SafeTooltip(f"{req.tracking_code} · {CATEGORY_LABELS.get(req.category, '')}").add_to(marker)
         SafePopup(_popup_html(req, show_names=show_names)).add_to(marker)
         marker.add_to(group)
+
+
+def _marker_style(req: RequestPoint) -> dict[str, Any]:
+    """Marker look of a request.
+
+    Fill = category. A ring without fill: only the kelurahan's point is known; a dark
+    outline: new, not verified yet; a white outline: verified.
+    """
+    color = category_color(req.category)
+    style: dict[str, Any] = {"radius": _radius(req.persons), "fill": True, "weight": 1.5}
+    if req.needs_location_check:
+        style.update(color=color, weight=3, fill_color="#ffffff", fill_opacity=0.85)
+    else:
+        outline = "#1d2733" if req.status == "baru" else "#ffffff"
+        style.update(color=outline, fill_color=color, fill_opacity=0.9)
+    return style
 
 
 def _radius(persons: int) -> float:
@@ -306,9 +314,12 @@ def _popup_html(req: RequestPoint, *, show_names: bool) -> str:
         rows.append(("HP", mask_phone(req.phone)))
     body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     note = '<p class="jb-warn">Lokasi perlu dikonfirmasi</p>' if req.needs_location_check else ""
+    link = (
+        f'<p><a href="{escape(req.detail_url)}">Buka permohonan</a></p>' if req.detail_url else ""
+    )
     return (
         f'<div class="jb-popup"><strong>{escape(req.tracking_code)}</strong>'
-        f"<table>{body}</table>{note}</div>"
+        f"<table>{body}</table>{note}{link}</div>"
     )
 
 
@@ -390,8 +401,8 @@ def _staff_legend(
     )
     parts = [
         f"<details open><summary>Permohonan ({len(requests)})</summary><ul>{items}</ul>",
-        '<p class="jb-note">Garis putus-putus: lokasi perlu dikonfirmasi; '
-        "pucat: baru, belum diverifikasi.</p>",
+        '<p class="jb-note">Tepi gelap: baru, belum diverifikasi. Cincin tanpa isi: lokasi '
+        "baru titik kelurahan (perlu konfirmasi). Lingkaran besar: kunjungan kolektif.</p>",
     ]
     if team_items:
         parts.append(

@@ -68,7 +68,7 @@ def road_class(highway: Any) -> str:
     return max(classes, key=CLASS_ORDER.index)
 
 
-def iter_road_lines(G: nx.MultiDiGraph) -> Iterator[tuple[str, LineString]]:  # noqa: N803
+def iter_road_lines(G: nx.MultiDiGraph) -> Iterator[tuple[str, LineString]]:
     """Yield ``(class, line)`` for every road of an osmnx-style graph, each street once.
 
     Both directions of a two-way street are separate edges in a directed graph; only one is

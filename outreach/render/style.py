@@ -51,7 +51,7 @@ SERVICE_LABELS: dict[str, str] = {
 TEAM_COLORS: tuple[str, ...] = (
     "#1a3e8c",
     "#b0245f",
-    "#0b6e4f",
+    "#222222",
     "#8a5a00",
     "#5b2a86",
     "#006d77",

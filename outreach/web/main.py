@@ -47,8 +47,9 @@ PUBLIC_LINKS = (
 )
 STAFF_LINKS = (
     ("coordinator.queue", "Antrean verifikasi"),
-    ("coordinator.index", "Halaman koordinator"),
+    ("coordinator.new_request", "Catat permohonan"),
 )
+DETAIL_ENDPOINT = "coordinator.detail"
 
 
 @bp.route("/")
@@ -79,16 +80,12 @@ def roads_geojson() -> ResponseReturnValue:
     region = _region(session, session.scalar(select(models.Office).order_by(models.Office.id)))
     if region is None or not region.roads_file or not Path(region.roads_file).is_file():
         abort(404)
-    # Imported here: osmnx is heavy and only this endpoint (on a cold cache) needs it.
-    from outreach.geo.roads import file_sha256, load_road_graph
-
     roads_file = Path(region.roads_file)
     cache_dir = Path(current_app.config["CACHE_DIR"])
-    boundary = wkt.loads(region.boundary_wkt)
     files = cached_road_geojson(
         cache_dir=cache_dir,
-        key=f"{region.slug}-{file_sha256(roads_file)[:20]}",
-        load_graph=lambda: load_road_graph(roads_file, boundary=boundary, cache_dir=cache_dir),
+        key=f"{region.slug}-{_file_sha256(roads_file)[:20]}",
+        load_graph=lambda: _road_graph(region.source_dir, cache_dir),
     )
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
     response = send_file(
@@ -105,6 +102,24 @@ def roads_geojson() -> ResponseReturnValue:
     return response
 
 
+def _file_sha256(path: Path) -> str:
+    # Imported here (as below): outreach.geo pulls in osmnx, which only these need.
+    from outreach.geo.roads import file_sha256
+
+    return file_sha256(path)
+
+
+def _road_graph(pack_dir: str, cache_dir: Path) -> Any:
+    """The region's graph as imported (same boundary, so the import's graph cache is hit)."""
+    from outreach.geo.packs import find_pack
+    from outreach.geo.roads import load_road_graph
+
+    pack = find_pack(pack_dir, search_dirs=[])
+    if pack.roads_file is None:
+        abort(404)
+    return load_road_graph(pack.roads_file, boundary=pack.boundary, cache_dir=cache_dir)
+
+
 def _home_map(
     session: Session, office: models.Office, region: models.RegionImport, *, staff: bool
 ) -> tuple[maps.MapParts, dict[str, int]]:
@@ -119,8 +134,12 @@ def _home_map(
     points = _request_points(session, office.id)
     routes = _routes(session, office, _today(office))
     m = maps.make_staff_map(view=view, assets=assets, areas=areas, requests=points, routes=routes)
-    days = len({r.route_date for r in routes})
-    return maps.map_parts(m), {"requests": len(points), "routes": len(routes), "days": days}
+    return maps.map_parts(m), {
+        "requests": len(points),
+        "new": sum(1 for p in points if p.status == "baru"),
+        "routes": len(routes),
+        "days": len({r.route_date for r in routes}),
+    }
 
 
 def _region(session: Session, office: models.Office | None) -> models.RegionImport | None:
@@ -220,6 +239,7 @@ def _request_points(session: Session, office_id: int) -> list[RequestPoint]:
         .options(selectinload(models.ServiceRequest.kelurahan))
         .order_by(models.ServiceRequest.id)
     )
+    has_detail = DETAIL_ENDPOINT in current_app.view_functions
     return [
         RequestPoint(
             tracking_code=r.tracking_code,
@@ -236,6 +256,7 @@ def _request_points(session: Session, office_id: int) -> list[RequestPoint]:
             phone=r.phone,
             services=tuple(str(s) for s in r.services),
             needs_location_check=r.needs_location_check,
+            detail_url=url_for(DETAIL_ENDPOINT, request_id=r.id) if has_detail else "",
         )
         for r in rows
     ]

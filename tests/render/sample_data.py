@@ -1,4 +1,4 @@
-"""A tiny region (two square kelurahan, a 3x3 street grid), an office, requests and a route.
+"""A tiny region pack (two square kelurahan, a 3x3 street grid), an office, requests, a route.
 
 Small enough to build in milliseconds, so the map tests need neither the real pack nor the
 slow road graph; shared by tests/render, tests/web and tests/browser.
@@ -7,16 +7,22 @@ slow road graph; shared by tests/render, tests/web and tests/browser.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
-from shapely.geometry import box
+from shapely.geometry import box, mapping
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach import models
+from outreach.geo.regions import import_pack
 from outreach.web.auth import hash_password
 
-SLUG = "kota-contoh"
 WEST, EAST, SOUTH, NORTH, MID = 110.360, 110.380, -7.790, -7.780, 110.370
+KELURAHAN = (
+    ("34.71.01.1001", "Kricak", WEST, MID),
+    ("34.71.01.1002", "Karangwaru", MID, EAST),
+)
 DEPOT = (110.3705, -7.7895)
 NIKS = ("3471014507800003", "3471010101500012", "3471015203090004")
 PHONES = ("+6281234567890", "+6285700011122", "+6287812345678")
@@ -55,47 +61,44 @@ def write_grid_osm(path: Path) -> Path:
     return path
 
 
+def write_sample_pack(folder: Path, *, roads: bool = True) -> Path:
+    """A region pack folder (boundary, one kecamatan, two kelurahan, optional roads)."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def collection(features: list[dict[str, object]]) -> str:
+        return json.dumps({"type": "FeatureCollection", "features": features})
+
+    def feature(props: dict[str, str], west: float, east: float) -> dict[str, object]:
+        return {
+            "type": "Feature",
+            "properties": props,
+            "geometry": mapping(box(west, SOUTH, east, NORTH)),
+        }
+
+    outline = {"kode": "34.71", "nama": "Kota Contoh"}
+    kec = {"kode": "34.71.01", "nama": "Tegalrejo"}
+    (folder / "boundary.geojson").write_text(collection([feature(outline, WEST, EAST)]))
+    (folder / "kecamatan.geojson").write_text(collection([feature(kec, WEST, EAST)]))
+    kelurahan = [
+        feature({"kode": code, "nama": name, "kode_kec": "34.71.01"}, west, east)
+        for code, name, west, east in KELURAHAN
+    ]
+    (folder / "kelurahan.geojson").write_text(collection(kelurahan))
+    if roads:
+        write_grid_osm(folder / "roads.osm")
+    return folder
+
+
 def add_sample_region(
-    session: Session, *, roads_file: Path | None = None, with_route: bool = True
+    session: Session, pack_dir: Path, *, cache_dir: Path, with_route: bool = True
 ) -> models.Office:
-    """Insert the region, office, team, staff user, three requests and (optionally) a route."""
-    outline = box(WEST, SOUTH, EAST, NORTH)
-    session.add(
-        models.RegionImport(
-            slug=SLUG,
-            name="Kota Contoh",
-            code="34.71",
-            source_dir="/tmp",
-            roads_file=str(roads_file) if roads_file else None,
-            boundary_wkt=outline.wkt,
-        )
-    )
-    kec = models.Kecamatan(
-        code="34.71.01", name="Tegalrejo", region_slug=SLUG, geometry_wkt=outline.wkt
-    )
-    session.add(kec)
-    session.flush()
-    kels = []
-    for code, name, west, east in (
-        ("34.71.01.1001", "Kricak", WEST, MID),
-        ("34.71.01.1002", "Karangwaru", MID, EAST),
-    ):
-        shape = box(west, SOUTH, east, NORTH)
-        rep = shape.representative_point()
-        kel = models.Kelurahan(
-            code=code,
-            name=name,
-            region_slug=SLUG,
-            kecamatan_id=kec.id,
-            geometry_wkt=shape.wkt,
-            rep_lon=rep.x,
-            rep_lat=rep.y,
-        )
-        session.add(kel)
-        kels.append(kel)
+    """Import the pack, then add an office, a team, a staff user, three requests, a route."""
+    import_pack(session, str(pack_dir), search_dirs=[], cache_dir=cache_dir)
+    kec = session.scalars(select(models.Kecamatan)).one()
+    kels = list(session.scalars(select(models.Kelurahan).order_by(models.Kelurahan.code)))
     office = models.Office(
         name="Disdukcapil Kota Contoh",
-        region_slug=SLUG,
+        region_slug=pack_dir.name,
         region_code="34.71",
         depot_lon=DEPOT[0],
         depot_lat=DEPOT[1],

@@ -14,7 +14,14 @@ from flask.testing import FlaskClient
 from outreach.db import get_session
 from outreach.render.maps import find_external_urls
 from tests.conftest import make_test_app
-from tests.render.sample_data import NAMES, NIKS, PHONES, STAFF, add_sample_region, write_grid_osm
+from tests.render.sample_data import (
+    NAMES,
+    NIKS,
+    PHONES,
+    STAFF,
+    add_sample_region,
+    write_sample_pack,
+)
 
 TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 CDN_HINTS = ("cdn", "jsdelivr", "cdnjs", "jquery.com", "bootstrapcdn", "unpkg", "googleapis")
@@ -24,7 +31,8 @@ CDN_HINTS = ("cdn", "jsdelivr", "cdnjs", "jquery.com", "bootstrapcdn", "unpkg", 
 def sample_app(tmp_path: Path) -> Flask:
     app = make_test_app(tmp_path, CACHE_DIR=str(tmp_path / "cache"))
     with app.app_context():
-        add_sample_region(get_session(), roads_file=write_grid_osm(tmp_path / "roads.osm"))
+        pack = write_sample_pack(tmp_path / "kota-contoh")
+        add_sample_region(get_session(), pack, cache_dir=tmp_path / "cache")
         get_session().commit()
     return app
 
@@ -95,11 +103,13 @@ def test_maps_load_only_local_assets(visitor: FlaskClient, staff: FlaskClient) -
 def test_tile_url_is_the_only_outside_url(tmp_path: Path) -> None:
     app = make_test_app(tmp_path, MAP_TILES=TILES, CACHE_DIR=str(tmp_path / "cache"))
     with app.app_context():
-        add_sample_region(get_session())
+        pack = write_sample_pack(tmp_path / "kota-contoh", roads=False)
+        add_sample_region(get_session(), pack, cache_dir=tmp_path / "cache")
         get_session().commit()
     html = app.test_client().get("/").get_data(as_text=True)
     assert TILES in html
     assert find_external_urls(html, allowed=[TILES]) == []
+    assert "/peta/jalan.geojson" not in html  # this pack has no roads
 
 
 def test_leaflet_is_served_by_the_app(visitor: FlaskClient) -> None:
@@ -124,8 +134,10 @@ def test_road_layer_is_cached_geojson(visitor: FlaskClient, sample_app: Flask) -
     zipped = visitor.get("/peta/jalan.geojson", headers={"Accept-Encoding": "gzip"})
     assert zipped.headers["Content-Encoding"] == "gzip"
     assert json.loads(gzip.decompress(zipped.get_data())) == data
-    cached = list(Path(sample_app.config["CACHE_DIR"]).glob("roads-*.geojson"))
-    assert len(cached) == 1
+    cache = Path(sample_app.config["CACHE_DIR"])
+    assert len(list(cache.glob("roads-*.geojson"))) == 1
+    # The road layer was made from the graph the import cached, not from a second build.
+    assert len(list(cache.glob("*.graph.pickle"))) == 1
     for r in (res, again, zipped):
         r.close()
 
