@@ -52,7 +52,7 @@ from shapely import ops
 
 from outreach.domain import LonLat, SnappedPoint, TravelMatrix, TravelModel
 from outreach.geo.fallback import FallbackNetwork, as_lonlat_array
-from outreach.geo.packs import find_pack, find_roads_file, resolve_pack_dir
+from outreach.geo.packs import BOUNDARY_FILE, find_pack, find_roads_file, resolve_pack_dir
 from outreach.geo.roads import file_sha256, load_road_graph
 
 __all__ = ["FallbackNetwork", "RoadNetwork", "clear_travel_models", "travel_model_for"]
@@ -413,7 +413,8 @@ class RoadNetwork:
         distance_m = np.empty((m, m))
         for start in range(0, m, rows_per_chunk):
             stop = min(m, start + rows_per_chunk)
-            packed = dijkstra(graph, directed=True, indices=n + np.arange(start, stop))[:, targets]
+            sources = n + np.arange(start, stop)
+            packed = dijkstra(graph, directed=True, indices=sources, min_only=False)[:, targets]
             finite = np.isfinite(packed)
             if finite.any() and packed[finite].max() >= _EXACT_LIMIT:
                 msg = "a path is too long for packed time/length weights (over 1,677 km or 149 h)"
@@ -503,7 +504,9 @@ class RoadNetwork:
             return None
         graph, links = self._augmented(snaps.edge, snaps.fraction, with_links=True)
         source, target = self.n_nodes, self.n_nodes + 3  # m = 2: sources n, n+1; targets n+2, n+3
-        dist, pred = dijkstra(graph, directed=True, indices=source, return_predecessors=True)
+        dist, pred = dijkstra(
+            graph, directed=True, indices=source, return_predecessors=True, min_only=False
+        )
         if not np.isfinite(dist[target]):
             return None
         path = [target]
@@ -540,7 +543,7 @@ def _utm_crs(lonlat: FloatArray) -> pyproj.CRS:
 
 # --- one model per region and process --------------------------------------------------------
 
-_MODELS: dict[tuple[str, str], TravelModel] = {}
+_MODELS: dict[tuple[str, str, str], TravelModel] = {}
 _HASHES: dict[tuple[str, int, int], str] = {}
 _LOCK = threading.Lock()
 
@@ -572,7 +575,13 @@ def travel_model_for(
     """
     pack_dir = resolve_pack_dir(region_slug, search_dirs=search_dirs)
     roads_file = find_roads_file(pack_dir)
-    key = (str(pack_dir), _cached_sha256(roads_file) if roads_file else "")
+    # The boundary decides the clipping: an edited boundary file makes a new model too.
+    boundary = (pack_dir / BOUNDARY_FILE).stat() if (pack_dir / BOUNDARY_FILE).is_file() else None
+    key = (
+        str(pack_dir),
+        _cached_sha256(roads_file) if roads_file else "",
+        f"{boundary.st_size}-{boundary.st_mtime_ns}" if boundary else "",
+    )
     with _LOCK:  # one build at a time: two requests must not parse the same graph twice
         model = _MODELS.get(key)
         if model is None:
