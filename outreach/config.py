@@ -66,7 +66,8 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
         name = key.removeprefix("OUTREACH_")
         if name == "REGIONS_DIR":
             # One folder or several separated by os.pathsep; searched before the defaults.
-            out["REGIONS_DIRS"] = [p for p in value.split(os.pathsep) if p]
+            extra = [p for p in value.split(os.pathsep) if p]
+            out["REGIONS_DIRS"] = extra + defaults()["REGIONS_DIRS"]
         else:
             out[name] = _coerce(value)
     return out

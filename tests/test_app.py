@@ -19,11 +19,11 @@ def test_environment_overrides_defaults() -> None:
         "OTHER": "1",
     }
     got = config_module.from_environment(env)
-    assert got == {
-        "DATABASE_URL": "postgresql://x/y",
-        "REGIONS_DIRS": ["/a", "/b"],
-        "PLANNING_SEED": 7,
-    }
+    assert got["DATABASE_URL"] == "postgresql://x/y" and got["PLANNING_SEED"] == 7
+    # The user's folders first, then maps/ and ../shared/regions.
+    assert got["REGIONS_DIRS"][:2] == ["/a", "/b"]
+    assert got["REGIONS_DIRS"][2:] == config_module.defaults()["REGIONS_DIRS"]
+    assert "OTHER" not in got
 
 
 def test_masking_hides_the_middle() -> None:
