@@ -63,7 +63,7 @@ def index() -> ResponseReturnValue:
     summary: dict[str, int] = {}
     if office is not None and region is not None:
         parts, summary = _home_map(session, office, region, staff=staff)
-    return render_template(
+    page = render_template(
         "main/index.html",
         office=office,
         map=parts,
@@ -71,6 +71,8 @@ def index() -> ResponseReturnValue:
         summary=summary,
         links=_links(STAFF_LINKS if staff else PUBLIC_LINKS),
     )
+    # Staff pages carry names: no shared cache or back-button copy may keep them.
+    return page, 200, {"Cache-Control": "private, no-store"} if staff else {}
 
 
 @bp.route("/peta/jalan.geojson")

@@ -78,6 +78,7 @@ def test_visitor_sees_landing_and_counts_but_no_resident(visitor: FlaskClient) -
 
 
 def test_staff_sees_markers_with_masked_numbers(staff: FlaskClient) -> None:
+    assert staff.get("/").headers["Cache-Control"] == "private, no-store"
     html = _page(staff)
     assert html.count("L.circleMarker(") == 3
     assert "JB-AAAA-AA2" in html
