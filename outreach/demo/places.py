@@ -119,6 +119,16 @@ class HomeSampler:
         nearest = self._road_tree.nearest(point)
         return float(self._all_roads[int(nearest)].distance(point))
 
+    def nearest_road_point(self, lon: float, lat: float) -> LonLat | None:
+        """The point on the nearest road of any class (None when there are no roads)."""
+        if self._road_tree is None:
+            return None
+        point = Point(self._to_m.transform(lon, lat))
+        road = self._all_roads[int(self._road_tree.nearest(point))]
+        on_road = road.interpolate(road.project(point))
+        x, y = self._to_deg.transform(on_road.x, on_road.y)
+        return float(x), float(y)
+
     def sample(self, code: str, *, tries: int = 80) -> HomePoint | None:
         """A house beside a residential street of kelurahan ``code``, or None if none fits.
 

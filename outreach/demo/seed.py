@@ -267,8 +267,10 @@ def _office(
     if known is not None:
         lon, lat, address = known
     else:
+        # Unknown office location: the road nearest the middle of the region stands in.
         centre = wkt.loads(region.boundary_wkt).representative_point()
-        lon, lat, address = centre.x, centre.y, f"Kantor Disdukcapil {region.name}"
+        lon, lat = sampler.nearest_road_point(centre.x, centre.y) or (centre.x, centre.y)
+        address = f"Kantor Disdukcapil {region.name}"
     gap = sampler.distance_to_road_m(lon, lat)
     if gap > DEPOT_MAX_ROAD_M and gap != float("inf"):
         msg = f"The demo depot {lon:.5f},{lat:.5f} is {gap:.0f} m from the nearest road."

@@ -251,3 +251,21 @@ def test_missing_region_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert res.exit_code == 1
     assert res.output.strip().count("\n") == 0
     assert "region import kota-yogyakarta" in res.output
+
+
+def test_an_office_that_is_not_demo_data_is_left_alone(tmp_path: Path) -> None:
+    app = make_test_app(tmp_path)
+    runner = app.test_cli_runner()
+    for args in (
+        ["region", "import", REGION],
+        ["office", "set", "--name", "Kantor Asli", "--region", REGION, "--depot", "110.39,-7.80"],
+    ):
+        res = runner.invoke(args=["outreach", *args])
+        assert res.exit_code == 0, res.output
+    res = runner.invoke(args=["outreach", "seed-demo", "--reset"])
+    assert res.exit_code == 1 and res.output.strip().count("\n") == 0
+    assert "not demo data" in res.output
+    with app.app_context():
+        assert get_session().scalar(select(models.ServiceRequest)) is None
+        office = get_session().scalar(select(models.Office))
+        assert office is not None and office.name == "Kantor Asli"
