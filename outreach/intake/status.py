@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,15 +45,14 @@ def _round_down(moment: dt.datetime, minutes: int = 30) -> dt.datetime:
     )
 
 
-def _local(moment: dt.datetime, tz: ZoneInfo) -> dt.datetime:
-    """Stored times are naive UTC (see models.utcnow); residents read office-local time."""
-    return moment.replace(tzinfo=dt.UTC).astimezone(tz).replace(tzinfo=None)
-
-
 def _schedule(
-    session: Session, request: models.ServiceRequest, tz: ZoneInfo
+    session: Session, request: models.ServiceRequest
 ) -> tuple[dt.date | None, dt.time | None, dt.time | None]:
-    """Date and arrival window from the newest approved plan that visits the request."""
+    """Date and arrival window from the approved route that visits the request.
+
+    Stop times are the office's wall-clock time (as planning stores them), so they are shown
+    as they are.
+    """
     stop = session.scalar(
         select(models.Stop)
         .join(models.Route, models.Stop.route_id == models.Route.id)
@@ -62,20 +60,19 @@ def _schedule(
         .where(
             models.Stop.request_id == request.id,
             models.Plan.status == PlanStatus.APPROVED.value,
+            models.Route.approved.is_(True),
         )
         .order_by(models.Plan.created_at.desc(), models.Plan.id.desc())
     )
     if stop is None:
         return request.pinned_date, None, None
-    arrival = _local(stop.arrival_at, tz)
+    arrival = stop.arrival_at
     start = _round_down(arrival - WINDOW_BEFORE)
     end = _round_down(arrival + WINDOW_AFTER)
     return arrival.date(), start.time(), end.time()
 
 
-def lookup_status(
-    session: Session, code: str, phone_last4: str, *, timezone: str = "Asia/Jakarta"
-) -> StatusView | None:
+def lookup_status(session: Session, code: str, phone_last4: str) -> StatusView | None:
     """Find a request by tracking code and the last 4 digits of its phone number.
 
     Parameters
@@ -87,8 +84,6 @@ def lookup_status(
     phone_last4
         The last four digits of the phone number given with the request (for a letter: the
         contact person's number).
-    timezone
-        The office's time zone, for the arrival window.
 
     Returns
     -------
@@ -120,7 +115,7 @@ def lookup_status(
         carrier = nxt
     date, start, end = (None, None, None)
     if carrier.status in {RequestStatus.TERJADWAL.value, RequestStatus.TERVERIFIKASI.value}:
-        date, start, end = _schedule(session, carrier, ZoneInfo(timezone))
+        date, start, end = _schedule(session, carrier)
     return StatusView(
         tracking_code=request.tracking_code,
         status=carrier.status,

@@ -1,4 +1,4 @@
-"""Tracking codes residents read out over the phone: ``JB-7K3M-Q9P``.
+"""Tracking codes residents read out over the phone: ``JB-7K3M-Q2F``.
 
 The alphabet leaves out 0/O and 1/I/L, which look alike on paper and on small screens. Six
 random characters give 31**6 (~8.9e8) codes; the seventh is a check character (weighted sum
@@ -33,7 +33,7 @@ def check_character(body: str) -> str:
 
 
 def make_tracking_code(choice: Callable[[str], str] = secrets.choice) -> str:
-    """Return a new random code such as ``JB-7K3M-Q9P`` (uniqueness is the caller's job).
+    """Return a new random code such as ``JB-7K3M-Q2F`` (uniqueness is the caller's job).
 
     Parameters
     ----------

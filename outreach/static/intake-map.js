@@ -52,13 +52,22 @@
     var locateBtn = form.querySelector("[data-locate-me]");
     var clearBtn = form.querySelector("[data-clear-point]");
     var areas = linkAreaSelects(form);
-    var map = L.map(el, { zoomControl: true, attributionControl: true });
+    // Fractional zoom so the whole region fills the small map on a phone.
+    var map = L.map(el, { zoomControl: true, attributionControl: true, zoomSnap: 0.25 });
+    // A drawn pin (no image files to load; clearly visible on a plain base layer).
+    var pin = L.divIcon({
+      className: "jb-pin-icon", html: '<span class="jb-pin"></span>',
+      iconSize: [30, 30], iconAnchor: [15, 30]
+    });
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution(cfg.attribution);
     if (cfg.tiles) {
       L.tileLayer(cfg.tiles, { maxZoom: 19 }).addTo(map);
     }
+    // Names only when zoomed in far enough for them not to overlap.
+    map.on("zoomend", function () { el.classList.toggle("labels-hidden", map.getZoom() < 14); });
     if (cfg.bounds) { map.fitBounds(cfg.bounds); } else { map.setView(cfg.center, 13); }
+    el.classList.toggle("labels-hidden", map.getZoom() < 14);
     el.setAttribute("data-ready", "1");
     var marker = null;
 
@@ -69,7 +78,7 @@
     }
 
     function place(latlng) {
-      if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng).addTo(map); }
+      if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng, { icon: pin, keyboard: false }).addTo(map); }
       if (clearBtn) { clearBtn.hidden = false; }
     }
 
@@ -105,14 +114,22 @@
               : { color: "#0b6e4f", weight: 1, fill: false };
           },
           onEachFeature: function (feature, layer) {
-            layer.bindTooltip(feature.properties.name, { sticky: true, direction: "top" });
+            // Kelurahan names help residents find their street on the plain base layer.
+            layer.bindTooltip(feature.properties.name, {
+              permanent: true, direction: "center", className: "jb-area-label"
+            });
           }
         }).addTo(map);
         el.setAttribute("data-boundaries", "1");
       })
       .catch(function () { say("Batas wilayah gagal dimuat; peta tetap dapat diketuk.", true); });
 
-    map.on("click", function (e) { setPoint(e.latlng, "map"); });
+    map.on("click", function (e) {
+      var first = !marker;
+      setPoint(e.latlng, "map");
+      // Zoom in after a first rough tap so the second tap can be exact.
+      if (first && map.getZoom() < 15) { map.setView(e.latlng, Math.min(map.getZoom() + 2, 16)); }
+    });
 
     if (lon.value && lat.value) {
       var start = L.latLng(parseFloat(lat.value), parseFloat(lon.value));

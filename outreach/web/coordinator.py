@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -162,9 +163,9 @@ def new_request() -> ResponseReturnValue:
     req, created = create_request(session, data, office=office, channel=channel, actor=_actor())
     session.commit()
     if created:
-        flash(f"Permohonan {req.tracking_code} dibuat.", "info")
+        flash(_("Permohonan %(code)s dibuat.", code=req.tracking_code), "info")
     else:
-        flash(f"Permohonan yang sama sudah ada: {req.tracking_code}.", "warning")
+        flash(_("Permohonan yang sama sudah ada: %(code)s.", code=req.tracking_code), "warning")
     return redirect(url_for("coordinator.detail", request_id=req.id), code=303)
 
 
@@ -186,7 +187,7 @@ def detail(request_id: int) -> ResponseReturnValue:
     except IntakeError as exc:
         return _render_request(req, draft, {"status": str(exc)}, status=400)
     session.commit()
-    flash("Perubahan disimpan.", "info")
+    flash(_("Perubahan disimpan."), "info")
     return redirect(url_for("coordinator.detail", request_id=req.id), code=303)
 
 
@@ -200,7 +201,7 @@ def _act(req: models.ServiceRequest, action: Any, done: str, **kwargs: Any) -> R
         flash(str(exc), "error")
         return redirect(url_for("coordinator.detail", request_id=req.id), code=303)
     session.commit()
-    flash(done.format(code=kept.tracking_code), "info")
+    flash(done % {"code": kept.tracking_code}, "info")
     return redirect(url_for("coordinator.detail", request_id=kept.id), code=303)
 
 
@@ -209,7 +210,10 @@ def verify(request_id: int) -> ResponseReturnValue:
     """Mark a request verified (ready for planning)."""
     accept = request.form.get("terima_titik_kelurahan") == "ya"
     return _act(
-        _get(request_id), verify_request, "{code} terverifikasi.", accept_kelurahan_point=accept
+        _get(request_id),
+        verify_request,
+        _("%(code)s terverifikasi."),
+        accept_kelurahan_point=accept,
     )
 
 
@@ -217,7 +221,7 @@ def verify(request_id: int) -> ResponseReturnValue:
 def reject(request_id: int) -> ResponseReturnValue:
     """Reject a request with a reason (shown on the public status page)."""
     reason = request.form.get("alasan", "")
-    return _act(_get(request_id), reject_request, "{code} ditolak.", reason=reason)
+    return _act(_get(request_id), reject_request, _("%(code)s ditolak."), reason=reason)
 
 
 @bp.route("/permohonan/<int:request_id>/gabung", methods=["POST"])
@@ -229,7 +233,7 @@ def merge(request_id: int) -> ResponseReturnValue:
     def _merge(session: Any, first: models.ServiceRequest, *, actor: str) -> Any:
         return merge_requests(session, first, other, actor=actor)
 
-    return _act(req, _merge, "Digabung ke {code}.")
+    return _act(req, _merge, _("Digabung ke %(code)s."))
 
 
 @bp.route("/whatsapp", methods=["GET", "POST"])
@@ -237,7 +241,7 @@ def whatsapp() -> ResponseReturnValue:
     """Paste a WhatsApp message; get a pre-filled request to check and confirm."""
     text = request.form.get("pesan", "")
     if request.method == "GET" or not text.strip() or len(text) > MAX_MESSAGE:
-        error = "" if request.method == "GET" else "Tempel isi pesan (paling banyak 5000 huruf)."
+        error = "" if request.method == "GET" else _("Tempel isi pesan (paling banyak 5000 huruf).")
         status = 200 if request.method == "GET" else 400
         return render_template("coordinator/whatsapp.html", text=text, error=error), status
     session = get_session()

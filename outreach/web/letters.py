@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -96,6 +97,7 @@ def _render(
         draft=draft,
         rows=rows,
         extra_rows=extra_rows,
+        next_row=max((r.row for r in rows), default=0) + 1,
         errors=errors or {},
         row_errors=row_errors or [],
         by_row=by_row,
@@ -148,8 +150,12 @@ def new() -> ResponseReturnValue:
     except IntakeError as exc:
         return _render(draft, rows, message=str(exc), status=400)
     session.commit()
-    note = f" {len({e.row for e in skipped})} baris dilewati." if skipped else ""
-    flash(f"Surat disimpan: {req.persons} warga, permohonan {req.tracking_code}.{note}", "info")
+    message = _(
+        "Surat disimpan: %(n)s warga, permohonan %(code)s.", n=req.persons, code=req.tracking_code
+    )
+    if skipped:
+        message += " " + _("%(n)s baris dilewati.", n=len({e.row for e in skipped}))
+    flash(message, "info")
     return redirect(url_for("coordinator.letters.detail", letter_id=letter.id), code=303)
 
 

@@ -21,6 +21,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
 from shapely import wkt
 from shapely.geometry import mapping
 from sqlalchemy import select
@@ -132,14 +133,14 @@ def status() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("public/status.html", result=None, kode=kode, errors={})
     session = get_session()
-    office = support.office_or_503(session)
+    support.office_or_503(session)
     errors: dict[str, str] = {}
     if normalise_tracking_code(kode) is None:
-        errors["kode"] = "Kode tidak dikenali. Contoh: JB-7K3M-Q9P."
+        errors["kode"] = _("Kode tidak dikenali. Contoh: JB-7K3M-Q2F.")
     hp4 = request.form.get("hp4", "").strip()
     if not (len(hp4) == 4 and hp4.isdigit()):
-        errors["hp4"] = "Isi 4 angka terakhir nomor HP."
-    result = None if errors else lookup_status(session, kode, hp4, timezone=office.timezone)
+        errors["hp4"] = _("Isi 4 angka terakhir nomor HP.")
+    result = None if errors else lookup_status(session, kode, hp4)
     if result is None:
         code = 400 if errors else 404
         return render_template(
