@@ -223,8 +223,11 @@ class PlanRules:
     # Candidate selection: hand the solver at most this multiple of a day's estimated capacity
     # (VROOM slows sharply on heavily oversubscribed days; see bench/README).
     candidate_factor: float = 1.3
+    # The same on a day with more days of the horizon after it: what is left moves on anyway,
+    # and a tight list keeps teams inside their areas (bench/day_plan.py, week case).
+    candidate_factor_early: float = 1.1
     # Share of a team-day's working time an area group (cluster) is sized to.
-    cluster_fill: float = 0.9
+    cluster_fill: float = 0.8
     # Sites at least this urgent are always handed to the solver on a day they can be served.
     must_priority: int = 90
     # Plan points the road network does not reach with the straight-line estimate (True), or

@@ -153,3 +153,17 @@ def cluster_sites(
     # Renumber by medoid index so equal inputs give equal labels whatever the search path.
     rank = {m: r for r, m in enumerate(np.argsort(medoids, kind="stable"))}
     return np.asarray([rank[int(label)] for label in labels], dtype=np.int64)
+
+
+def group_gaps(
+    sym: npt.NDArray[np.float64], labels: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]:
+    """``(k, k)`` mean travel time between the members of two groups (0 on the diagonal)."""
+    k = int(labels.max()) + 1 if labels.size else 0
+    onehot = np.zeros((labels.size, k))
+    onehot[np.arange(labels.size), labels] = 1.0
+    counts = onehot.sum(axis=0)
+    totals = onehot.T @ sym @ onehot
+    gaps: npt.NDArray[np.float64] = totals / np.maximum(np.outer(counts, counts), 1.0)
+    np.fill_diagonal(gaps, 0.0)
+    return gaps

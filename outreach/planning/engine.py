@@ -48,7 +48,12 @@ from outreach.domain import (
     UnassignedSite,
 )
 from outreach.planning.calendar import TeamDay, nth_working_day_after, team_day
-from outreach.planning.clustering import cluster_sites, symmetric_times, travel_share
+from outreach.planning.clustering import (
+    cluster_sites,
+    group_gaps,
+    symmetric_times,
+    travel_share,
+)
 from outreach.planning.prechecks import Finding, check_site, check_site_on_day
 from outreach.planning.problem import PlanningProblem, PointIndex, problem_points
 from outreach.planning.reasons import Reason, describe
@@ -380,6 +385,7 @@ def plan_routes(
         seed=problem.seed,
     )
     group = {s.id: int(labels[i]) for i, s in enumerate(pool)}
+    gaps = group_gaps(sym, labels)
     prepared = time.perf_counter()
 
     routes: list[PlannedRoute] = list(problem.locked)
@@ -401,10 +407,13 @@ def plan_routes(
             available,
             day,
             group=group,
+            group_gap=gaps,
             work_s=work,
             capacity_s=float(sum(td.working_s for td in tds)),
             cards_left=cards_left,
-            candidate_factor=rules.candidate_factor,
+            candidate_factor=(
+                rules.candidate_factor if day == problem.dates[-1] else rules.candidate_factor_early
+            ),
             must_priority=rules.must_priority,
         )
         ledger.capacity.update(selection.deferred)

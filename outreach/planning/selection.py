@@ -2,12 +2,18 @@
 
 VROOM slows sharply when a day is heavily oversubscribed (bench/README: 150 requests for six
 teams take 2.5-12.6 s), so each day gets a candidate list of about ``candidate_factor`` (1.3)
-times what its teams can do, chosen in this order:
+times what its teams can do -- ``candidate_factor_early`` (1.1) on a day with more days of
+the horizon after it, where leftovers simply move on and a tight list keeps each team in its
+area -- chosen in this order:
 
 1. *must* sites: pinned to the day, deadline on or before it, or priority at least
    ``must_priority`` (darurat) -- most urgent first;
-2. then area groups (see :mod:`outreach.planning.clustering`) by urgency: the group's most
-   urgent site, then its summed priority; inside a group, most urgent first.
+2. then whole area groups (see :mod:`outreach.planning.clustering`): first the group with the
+   most urgent site (ties: the larger summed priority), then again and again the group of the
+   highest urgency tier (its most urgent site's priority in steps of 10) that is nearest, in
+   mean travel time, to the groups already chosen -- so a day grows around its most urgent
+   area instead of jumping across town between groups of equal urgency; inside a group, most
+   urgent first.
 
 A site is deferred when the day's card-printing capacity would overflow (``card_capacity_full``;
 later sites without cards can still go), and the list ends at the first site that would push the
@@ -21,8 +27,13 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from outreach.domain import Site
 from outreach.planning.reasons import Reason
+
+TIER = 10  # priority points per urgency tier when growing a day's area
 
 
 @dataclass(frozen=True)
@@ -42,11 +53,34 @@ def is_must(site: Site, day: dt.date, must_priority: int) -> bool:
     )
 
 
+def _order_groups(groups: Mapping[int, Sequence[Site]], gap: npt.NDArray[np.float64]) -> list[int]:
+    top = {g: max(s.priority for s in members) for g, members in groups.items()}
+    total = {g: sum(s.priority for s in members) for g, members in groups.items()}
+    remaining = sorted(groups)
+    order: list[int] = []
+
+    def distance(label: int) -> float:
+        if label < 0 or label >= gap.shape[0]:
+            return float("inf")
+        known = [o for o in order if 0 <= o < gap.shape[0]]
+        return min((float(gap[label, o]) for o in known), default=float("inf"))
+
+    while remaining:
+        if order:
+            best = min(remaining, key=lambda g: (-(top[g] // TIER), distance(g), g))
+        else:
+            best = min(remaining, key=lambda g: (-top[g], -total[g], g))
+        order.append(best)
+        remaining.remove(best)
+    return order
+
+
 def select_candidates(
     sites: Sequence[Site],
     day: dt.date,
     *,
     group: Mapping[int, int],
+    group_gap: npt.NDArray[np.float64],
     work_s: Mapping[int, float],
     capacity_s: float,
     cards_left: int | None,
@@ -62,7 +96,9 @@ def select_candidates(
     day
         The day.
     group
-        Site id -> area group.
+        Site id -> area group (``0 .. k-1``).
+    group_gap
+        ``(k, k)`` mean travel time between groups.
     work_s
         Site id -> estimated work in seconds (service + travel share).
     capacity_s
@@ -87,16 +123,12 @@ def select_candidates(
         else:
             groups.setdefault(group.get(site.id, -1), []).append(site)
 
-    def urgency(label: int) -> tuple[int, int, int]:
-        members = groups[label]
-        return (-max(s.priority for s in members), -sum(s.priority for s in members), label)
-
     def by_priority(site: Site) -> tuple[int, int]:
         return (-site.priority, site.id)
 
     must_ids = {s.id for s in must}
     ordered = sorted(must, key=by_priority)
-    for label in sorted(groups, key=urgency):
+    for label in _order_groups(groups, group_gap):
         ordered.extend(sorted(groups[label], key=by_priority))
 
     budget = candidate_factor * capacity_s

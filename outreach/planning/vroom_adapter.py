@@ -51,11 +51,11 @@ def choose_exploration_level(job_count: int) -> int:
     """
     if job_count <= 40:
         return 5
-    if job_count <= 80:
+    if job_count <= 70:
         return 4
-    if job_count <= 140:
+    if job_count <= 100:
         return 3
-    if job_count <= 260:
+    if job_count <= 300:
         return 2
     return 1
 
