@@ -353,6 +353,54 @@ def plan_approve_command(plan_id: int) -> None:
 
 # --- intake ---
 
+intake_cli = AppGroup("intake", help="Request intake: letter templates, duplicate check.")
+outreach_cli.add_command(intake_cli)
+
+
+@intake_cli.command("template")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@one_line_errors
+def intake_template(path: str) -> None:
+    """Write the resident list template for letters (PATH ends in .xlsx or .csv)."""
+    from pathlib import Path
+
+    from outreach.intake.letters import template_csv, template_xlsx
+
+    if path.lower().endswith(".xlsx"):
+        body = template_xlsx()
+    elif path.lower().endswith(".csv"):
+        body = template_csv()
+    else:
+        raise OutreachError("PATH must end in .xlsx or .csv.")
+    Path(path).write_bytes(body)
+    click.echo(f"Template written to {path}.")
+
+
+@intake_cli.command("duplicates")
+@one_line_errors
+def intake_duplicates() -> None:
+    """List open requests that look like another open request (codes only, no NIK/phone)."""
+    from outreach.intake.dedupe import OPEN_STATUSES, find_duplicates
+    from outreach.office import get_office
+
+    session = get_session()
+    office = get_office(session)
+    rows = session.scalars(
+        select(models.ServiceRequest)
+        .where(
+            models.ServiceRequest.office_id == office.id,
+            models.ServiceRequest.status.in_(OPEN_STATUSES),
+        )
+        .order_by(models.ServiceRequest.created_at)
+    )
+    found = 0
+    for req in rows:
+        for dup in find_duplicates(session, req):
+            if (dup.request.created_at, dup.request.id) < (req.created_at, req.id):  # once per pair
+                click.echo(f"{dup.request.tracking_code} <- {req.tracking_code} ({dup.reason})")
+                found += 1
+    click.echo(f"{found} possible duplicate(s).")
+
 
 def register_cli(app: Flask) -> None:
     """Attach the ``outreach`` command group to ``app``."""

@@ -127,6 +127,14 @@ class ValidatedRequest:
     flags: list[str]
 
 
+def _required_line(value: str, *, what: str) -> str:
+    text = clean_line(value)
+    if not text:
+        msg = f"{what} wajib diisi."
+        raise IntakeError(msg)
+    return check_text(text, limit=MAX_LINE, what=what)
+
+
 def _check_nik(value: str, *, required: bool, ctx: IntakeContext, today: dt.date) -> NikInfo | None:
     if not value.strip():
         if required:
@@ -214,11 +222,18 @@ def validate_request(
     """
     today = ctx.today or dt.date.today()
     c = Collector()
-    person = c.check("person_name", check_name, draft.person_name, required=True, what="Nama")
+    if staff and draft.category == Category.KOLEKTIF.value:
+        # A collective request is named after its sender: "RW 07 Semaki", "SMA Negeri 3".
+        person = c.check("person_name", _required_line, draft.person_name, what="Nama")
+    else:
+        person = c.check("person_name", check_name, draft.person_name, required=True, what="Nama")
     applicant = c.check(
         "applicant_name", check_name, draft.applicant_name, required=False, what="Nama pemohon"
     )
-    relation = draft.applicant_relation if draft.applicant_relation in RELATIONS else ""
+    relation = draft.applicant_relation
+    # Letters record their sender ("pengirim_rw"); staff edits keep it.
+    if relation not in RELATIONS and not (staff and relation.startswith("pengirim_")):
+        relation = ""
     if not staff and not relation:
         c.errors["applicant_relation"] = "Pilih hubungan pemohon dengan orang yang dilayani."
     info = c.check("nik", _check_nik, draft.nik, required=not staff, ctx=ctx, today=today)

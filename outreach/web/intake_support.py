@@ -19,7 +19,7 @@ from outreach import models
 from outreach.errors import NotFoundError
 from outreach.intake import locate
 from outreach.intake.areas import AreaOptions, load_area_options
-from outreach.intake.availability import DAY_NAMES, SlotDraft
+from outreach.intake.availability import DAY_NAMES, SlotDraft, describe_availability
 from outreach.intake.nik import load_wilayah
 from outreach.intake.validate import (
     PUBLIC_CATEGORIES,
@@ -346,4 +346,5 @@ def template_globals() -> dict[str, Any]:
         "TRAIT_LABELS": TRAIT_LABELS,
         "SENDER_LABELS": SENDER_LABELS,
         "PREPARE": PREPARE,
+        "describe_availability": describe_availability,
     }

@@ -112,6 +112,7 @@ def _receipt(code: str, req: models.ServiceRequest | None) -> ResponseReturnValu
         spelled=spelled,
         services=services,
         prepare=prepare,
+        needs_location=bool(req and req.needs_location_check),
         received_at=format_datetime(req.created_at if req else models.utcnow(), "d MMMM y, HH.mm"),
     )
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from outreach import models
 from outreach.db import get_session
 from tests.intake.yogya import SEMAKI, form_data, nik_for
+from tests.web.html_forms import form_fields
 
 
 def submit(client: FlaskClient, **changes: object) -> models.ServiceRequest:
@@ -168,7 +169,7 @@ def test_whatsapp_paste_then_confirm(staff_client: FlaskClient) -> None:
     assert re.search(r'name="avail-0-days" value="5"[^>]*checked', page)
     assert 'name="channel" value="whatsapp"' in page
     # The coordinator checks, ticks consent and confirms the pre-filled form.
-    data = _form_fields(page)
+    data = form_fields(page, "/koordinator/permohonan/baru")
     data["consent"] = "ya"
     saved = staff_client.post("/koordinator/permohonan/baru", data=data)
     assert saved.status_code == 303, saved.get_data(as_text=True)
@@ -193,36 +194,15 @@ def test_whatsapp_without_consent_is_not_saved(staff_client: FlaskClient) -> Non
     page = staff_client.post(
         "/koordinator/whatsapp", data={"pesan": WA_MESSAGE.format(nik=nik_for())}
     ).get_data(as_text=True)
-    res = staff_client.post("/koordinator/permohonan/baru", data=_form_fields(page))
+    res = staff_client.post(
+        "/koordinator/permohonan/baru", data=form_fields(page, "/koordinator/permohonan/baru")
+    )
     assert res.status_code == 400 and "Persetujuan" in res.get_data(as_text=True)
     assert get_session().scalar(select(models.ServiceRequest)) is None
 
 
 def test_empty_message(staff_client: FlaskClient) -> None:
     assert staff_client.post("/koordinator/whatsapp", data={"pesan": " "}).status_code == 400
-
-
-def _form_fields(page: str) -> dict[str, object]:
-    """The values a browser would send for the request form in ``page`` (no JS)."""
-    form = page[page.index('action="/koordinator/permohonan/baru"') :]
-    data: dict[str, list[str]] = {}
-    for tag in re.findall(r"<input[^>]*>", form):
-        name = re.search(r'name="([^"]+)"', tag)
-        value = re.search(r'value="([^"]*)"', tag)
-        kind = re.search(r'type="([^"]+)"', tag)
-        if not name or name.group(1) in {"consent", "website"}:
-            continue
-        if kind and kind.group(1) in {"checkbox", "radio"} and "checked" not in tag:
-            continue
-        data.setdefault(name.group(1), []).append(value.group(1) if value else "")
-    for select_html in re.findall(r"<select[^>]*name=\"([^\"]+)\"[^>]*>(.*?)</select>", form, re.S):
-        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', select_html[1]) or re.search(
-            r"<option[^>]*selected[^>]*>([^<]*)<", select_html[1]
-        )
-        data[select_html[0]] = [chosen.group(1)] if chosen else [""]
-    for name, text in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
-        data[name] = [text]
-    return {k: v if len(v) > 1 else v[0] for k, v in data.items()}
 
 
 @pytest.mark.parametrize("url", ["/koordinator/", "/koordinator/permohonan/baru"])

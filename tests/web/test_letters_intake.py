@@ -14,6 +14,7 @@ from outreach import models
 from outreach.db import get_session
 from tests.intake.letter_files import BROKEN_ROWS, csv_bytes, good_rows, xlsx_bytes
 from tests.intake.yogya import SEMAKI, UMBULHARJO
+from tests.web.html_forms import form_fields
 
 
 def letter_form(**changes: object) -> dict[str, object]:
@@ -173,3 +174,20 @@ def test_letters_list(staff_client: FlaskClient) -> None:
     staff_client.post("/koordinator/surat/baru", data={**letter_form(), **typed(good_rows(1))})
     page = staff_client.get("/koordinator/surat/").get_data(as_text=True)
     assert "12/RW07/XI/2026" in page and "RW 07 Semaki" in page
+
+
+def test_collective_request_can_be_edited_and_verified(staff_client: FlaskClient) -> None:
+    staff_client.post("/koordinator/surat/baru", data={**letter_form(), **typed(good_rows(2))})
+    req = get_session().scalar(select(models.ServiceRequest))
+    assert req is not None
+    url = f"/koordinator/permohonan/{req.id}"
+    page = staff_client.get(url).get_data(as_text=True)
+    assert "RW 07 Semaki" in page and "Pengirim surat" in page
+    data = form_fields(page, url)
+    data["persons"] = "3"
+    res = staff_client.post(url, data=data)
+    assert res.status_code == 303, res.get_data(as_text=True)
+    staff_client.post(f"{url}/verifikasi", data={"terima_titik_kelurahan": "ya"})
+    get_session().refresh(req)
+    assert (req.persons, req.status, req.applicant_relation) == (3, "terverifikasi", "pengirim_rw")
+    assert req.person_name == "RW 07 Semaki" and req.category == "kolektif"
