@@ -89,7 +89,16 @@
       source.value = how;
       say(how === "gps" ? "Lokasi HP dipakai." : "Titik ditandai.", false);
       if (!cfg.locate || !window.fetch) { return; }
-      fetch(cfg.locate + "?lon=" + lon.value + "&lat=" + lat.value, { credentials: "same-origin" })
+      var token = form.querySelector("input[name=csrf_token]");
+      fetch(cfg.locate, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded",
+          "X-CSRFToken": token ? token.value : ""
+        },
+        body: "lon=" + encodeURIComponent(lon.value) + "&lat=" + encodeURIComponent(lat.value)
+      })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (info) {
           if (!info) { return; }

@@ -182,12 +182,15 @@ def boundaries() -> ResponseReturnValue:
     return response
 
 
-@bp.route("/peta/lokasi")
+@bp.route("/peta/lokasi", methods=["POST"])
 @limiter.limit("120 per minute")
 def locate() -> ResponseReturnValue:
-    """Which kelurahan a tapped point lies in (a hint while filling the form)."""
+    """Which kelurahan a tapped point lies in (a hint while filling the form).
+
+    POST, so a resident's home coordinates never end up in access logs as a query string.
+    """
     try:
-        lon, lat = float(request.args["lon"]), float(request.args["lat"])
+        lon, lat = float(request.form["lon"]), float(request.form["lat"])
     except (KeyError, ValueError):
         abort(400)
     session = get_session()

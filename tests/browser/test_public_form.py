@@ -25,11 +25,11 @@ LAT_RANGE = (-7.85, -7.76)
 
 @pytest.fixture
 def live_app(tmp_path: Path, yogya_template: Path) -> Flask:
-    """The app on a copy of the Yogyakarta database (overrides the empty one)."""
-    return yogya_app(tmp_path, yogya_template)
+    """The app on a copy of the Yogyakarta database, with CSRF on as in production."""
+    return yogya_app(tmp_path, yogya_template, WTF_CSRF_ENABLED=True)
 
 
-def fill_form(page: Page) -> None:
+def fill_form(page: Page, *, script: bool = True) -> None:
     page.fill("#f-person_name", "Siti Aminah")
     page.fill("#f-nik", nik_for())
     page.get_by_label("Sakit, tidak dapat bepergian").check()
@@ -39,8 +39,8 @@ def fill_form(page: Page) -> None:
     page.fill("#f-applicant_name", "Budi Santoso")
     page.fill("#f-phone", "0812 3456 7890")
     page.select_option("#f-kecamatan", UMBULHARJO)
-    # The kelurahan list now holds only Umbulharjo's seven kelurahan.
-    expect(page.locator("#f-kelurahan option")).to_have_count(8)
+    if script:  # the kelurahan list now holds only Umbulharjo's seven (and the prompt)
+        expect(page.locator("#f-kelurahan option")).to_have_count(8)
     page.select_option("#f-kelurahan", SEMAKI)
     page.fill("#f-rt", "3")
     page.fill("#f-rw", "7")
@@ -105,3 +105,27 @@ def test_errors_are_shown_by_each_field_and_fields_kept(live_server: str, page: 
     expect(page.locator("#err-consent")).to_be_visible()
     expect(page.locator("#f-person_name")).to_have_value("Siti Aminah")
     expect(page.locator("#f-kelurahan")).to_have_value(SEMAKI)
+
+
+def test_form_works_without_javascript(live_server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """Progressive enhancement: no script, no map, the request still goes through."""
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="id-ID", java_script_enabled=False
+    )
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith("http://127.0.0.1") else route.abort()
+        ),
+    )
+    page = context.new_page()
+    try:
+        page.goto(live_server + "/layanan/")
+        fill_form(page, script=False)
+        page.get_by_role("button", name="Kirim permohonan").click()
+        expect(page.locator("[data-tracking-code]")).to_have_text(
+            re.compile(r"^JB-[2-9A-Z]{4}-[2-9A-Z]{3}$")
+        )
+        expect(page.locator(".receipt")).to_contain_text("petugas akan menanyakan lokasinya")
+    finally:
+        context.close()

@@ -120,9 +120,13 @@ def test_kelurahan_json_and_locate_hint(yclient: FlaskClient) -> None:
     assert yclient.get("/layanan/wilayah/99.99.99.json").status_code == 404
     row = get_session().scalar(select(models.Kelurahan).where(models.Kelurahan.code == SEMAKI))
     assert row is not None
-    hint = yclient.get(f"/layanan/peta/lokasi?lon={row.rep_lon}&lat={row.rep_lat}").get_json()
+    hint = yclient.post(
+        "/layanan/peta/lokasi", data={"lon": row.rep_lon, "lat": row.rep_lat}
+    ).get_json()
     assert hint["inside"] and hint["kelurahan_code"] == SEMAKI
-    assert yclient.get("/layanan/peta/lokasi?lon=110.2&lat=-7.7").get_json() == {"inside": False}
+    outside = yclient.post("/layanan/peta/lokasi", data={"lon": "110.2", "lat": "-7.7"})
+    assert outside.get_json() == {"inside": False}
+    assert yclient.post("/layanan/peta/lokasi", data={"lon": "x"}).status_code == 400
     geo = yclient.get("/layanan/peta/kelurahan.geojson").get_json()
     assert len(geo["features"]) == 45
 
