@@ -14,15 +14,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, select
 
 from outreach import models
 from outreach.db import get_session
 from outreach.errors import IntakeError
-from outreach.intake.dedupe import OPEN_STATUSES, find_duplicates, merge_requests
+from outreach.intake.dedupe import find_duplicates, merge_requests
 from outreach.intake.fields import FormError
 from outreach.intake.message import message_to_draft
+from outreach.intake.queue import ALL, OPEN, list_queue
 from outreach.intake.services import create_request, reject_request, update_request, verify_request
 from outreach.intake.validate import RequestDraft, validate_request
 from outreach.models import Channel
@@ -81,31 +81,15 @@ def queue() -> ResponseReturnValue:
     status = request.args.get("status", "baru")
     flag, channel = request.args.get("tanda", ""), request.args.get("kanal", "")
     q = request.args.get("q", "").strip()
-    query = (
-        select(models.ServiceRequest)
-        .where(models.ServiceRequest.office_id == office.id)
-        .options(selectinload(models.ServiceRequest.kelurahan))
-        .order_by(models.ServiceRequest.created_at.desc(), models.ServiceRequest.id.desc())
+    rows = list_queue(
+        session,
+        office.id,
+        status=status if status in {*support.STATUS_LABELS, OPEN, ALL} else "baru",
+        flag=flag if flag in support.FLAG_LABELS else "",
+        channel=channel if channel in support.CHANNEL_LABELS else "",
+        search=q,
+        limit=PAGE_SIZE + 1,
     )
-    if status == "terbuka":
-        query = query.where(models.ServiceRequest.status.in_(OPEN_STATUSES))
-    elif status in support.STATUS_LABELS:
-        query = query.where(models.ServiceRequest.status == status)
-    if channel in support.CHANNEL_LABELS:
-        query = query.where(models.ServiceRequest.channel == channel)
-    if q:
-        like = f"%{q}%"
-        query = query.where(
-            or_(
-                models.ServiceRequest.tracking_code.ilike(like),
-                models.ServiceRequest.person_name.ilike(like),
-                models.ServiceRequest.nik == q,
-            )
-        )
-    rows = list(session.scalars(query.limit(PAGE_SIZE * 4)))
-    if flag in support.FLAG_LABELS:
-        # Flags are a JSON list: filtered here, portable across SQLite and PostgreSQL.
-        rows = [r for r in rows if flag in r.flags]
     return render_template(
         "coordinator/queue.html",
         rows=rows[:PAGE_SIZE],

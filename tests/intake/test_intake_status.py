@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from outreach import models
 from outreach.intake.status import lookup_status
+from tests.intake.yogya import schedule_visit
 
 DAY = dt.date(2026, 11, 25)
 
@@ -35,38 +36,12 @@ def make_request(session: Session, **fields: object) -> models.ServiceRequest:
 def plan_visit(
     session: Session, req: models.ServiceRequest, *, approved: bool = True
 ) -> models.Stop:
-    office = session.scalar(select(models.Office))
-    assert office is not None
-    team = models.Team(office_id=office.id, name="Tim A")
-    plan = models.Plan(
-        office_id=office.id,
-        start_date=DAY,
-        status="approved" if approved else "draft",
-    )
-    session.add_all([team, plan])
-    session.flush()
-    arrival = dt.datetime.combine(DAY, dt.time(9, 47))  # wall clock, as planning stores it
-    route = models.Route(
-        plan_id=plan.id,
-        team_id=team.id,
-        route_date=DAY,
-        start_at=arrival - dt.timedelta(hours=1),
-        end_at=arrival + dt.timedelta(hours=4),
-        approved=approved,
-    )
-    session.add(route)
-    session.flush()
-    stop = models.Stop(
-        route_id=route.id,
-        request_id=req.id,
-        sequence=1,
-        arrival_at=arrival,
-        service_start_at=arrival,
-        departure_at=arrival + dt.timedelta(minutes=30),
-    )
-    session.add(stop)
-    req.status = "terjadwal" if approved else req.status
-    session.flush()
+    stop = schedule_visit(session, req, day=DAY, arrival=dt.time(9, 47))
+    if not approved:
+        stop.route.approved = False
+        stop.route.plan.status = "draft"
+        req.status = "terverifikasi"
+        session.flush()
     return stop
 
 

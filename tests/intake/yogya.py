@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from outreach import models
 from outreach.db import get_session
@@ -141,3 +142,37 @@ def form_data(**changes: Any) -> dict[str, Any]:
         else:
             data[key] = value
     return data
+
+
+def schedule_visit(
+    session: Any, req: models.ServiceRequest, *, day: dt.date, arrival: dt.time
+) -> models.Stop:
+    """Put ``req`` on an approved route of a new team (wall-clock times, as planning does)."""
+    office = session.scalar(select(models.Office))
+    team = models.Team(office_id=office.id, name=f"Tim {req.id}")
+    plan = models.Plan(office_id=office.id, start_date=day, status="approved")
+    session.add_all([team, plan])
+    session.flush()
+    at = dt.datetime.combine(day, arrival)
+    route = models.Route(
+        plan_id=plan.id,
+        team_id=team.id,
+        route_date=day,
+        start_at=at - dt.timedelta(hours=1),
+        end_at=at + dt.timedelta(hours=4),
+        approved=True,
+    )
+    session.add(route)
+    session.flush()
+    stop = models.Stop(
+        route_id=route.id,
+        request_id=req.id,
+        sequence=1,
+        arrival_at=at,
+        service_start_at=at,
+        departure_at=at + dt.timedelta(minutes=30),
+    )
+    session.add(stop)
+    req.status = "terjadwal"
+    session.flush()
+    return stop

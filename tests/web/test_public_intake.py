@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 
 from outreach import models
 from outreach.db import get_session
-from tests.intake.yogya import SEMAKI, form_data, nik_for, yogya_app
+from tests.intake.yogya import SEMAKI, form_data, nik_for, schedule_visit, yogya_app
 
 
 def count_requests() -> int:
@@ -112,6 +113,21 @@ def test_status_right_and_wrong_digits(yclient: FlaskClient) -> None:
     )
     bad = yclient.post("/layanan/status", data={"kode": "halo", "hp4": "12"})
     assert bad.status_code == 400 and "Kode tidak dikenali" in bad.get_data(as_text=True)
+
+
+def test_status_shows_date_and_window_once_scheduled(yclient: FlaskClient) -> None:
+    code = submit(yclient).headers["Location"].rsplit("/", 1)[1]
+    session = get_session()
+    req = session.scalar(select(models.ServiceRequest))
+    assert req is not None
+    schedule_visit(session, req, day=dt.date(2026, 11, 25), arrival=dt.time(10, 10))
+    session.commit()
+    page = yclient.post("/layanan/status", data={"kode": code, "hp4": "7890"}).get_data(
+        as_text=True
+    )
+    assert "Terjadwal" in page and "Rabu, 25 November 2026" in page
+    assert "antara pukul 09.30 dan 11.00" in page
+    assert "Kartu Keluarga (KK) asli" in page
 
 
 def test_kelurahan_json_and_locate_hint(yclient: FlaskClient) -> None:
