@@ -147,6 +147,15 @@
     } else if (cfg.point) {
       map.setView(cfg.point, 16);
     }
+    if (cfg.fallback) {
+      // The kelurahan's point now standing in for the house: shown, but not as a pin.
+      // Its own pane: above the kelurahan fills, which load later.
+      map.createPane("fallback").style.zIndex = 450;
+      L.circleMarker(cfg.fallback, {
+        pane: "fallback", radius: 11, color: "#8a5a00", weight: 3, dashArray: "4 3",
+        fillColor: "#f2c14e", fillOpacity: 0.5
+      }).bindTooltip("Titik tengah kelurahan (belum dikonfirmasi)").addTo(map);
+    }
 
     if (locateBtn && navigator.geolocation) {
       locateBtn.hidden = false;

@@ -114,6 +114,7 @@ def _render_request(
         point = (float(draft.lon), float(draft.lat))
     elif req is not None and req.lon is not None and req.lat is not None:
         point = (req.lon, req.lat)
+    fallback = point if req is not None and req.needs_location_check else None
     return render_template(
         "coordinator/request.html",
         req=req,
@@ -124,8 +125,8 @@ def _render_request(
         unread=unread or [],
         duplicates=find_duplicates(session, req) if req is not None else [],
         choices=support.form_choices(session, office, staff=True),
-        map_config=support.map_config(session, office, point=point),
-        fallback_point=point if req is not None and req.needs_location_check else None,
+        map_config=support.map_config(session, office, point=point, fallback=fallback),
+        fallback_point=fallback,
     ), status
 
 

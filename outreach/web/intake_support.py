@@ -290,9 +290,16 @@ def draft_from_request(req: models.ServiceRequest) -> RequestDraft:
 
 
 def map_config(
-    session: Session, office: models.Office, *, point: tuple[float, float] | None = None
+    session: Session,
+    office: models.Office,
+    *,
+    point: tuple[float, float] | None = None,
+    fallback: tuple[float, float] | None = None,
 ) -> str:
-    """JSON for ``data-config`` of a location-picking map (read by intake-map.js)."""
+    """JSON for ``data-config`` of a location-picking map (read by intake-map.js).
+
+    ``point`` centres the map; ``fallback`` is drawn as the unconfirmed kelurahan point.
+    """
     tiles = str(current_app.config.get("MAP_TILES") or "none")
     region = session.scalar(
         select(models.RegionImport).where(models.RegionImport.slug == office.region_slug)
@@ -312,6 +319,7 @@ def map_config(
             "center": [office.depot_lat, office.depot_lon],
             "bounds": bounds,
             "point": [point[1], point[0]] if point else None,
+            "fallback": [fallback[1], fallback[0]] if fallback else None,
         }
     )
 
