@@ -236,6 +236,11 @@ def validate_request(
         relation = ""
     if not staff and not relation:
         c.errors["applicant_relation"] = "Pilih hubungan pemohon dengan orang yang dilayani."
+    if not staff and relation not in {"", "diri_sendiri"} and not applicant:
+        # Someone asks for another person: the team must know whom it talks to.
+        c.errors.setdefault("applicant_name", "Isi nama pemohon (yang mengisi formulir ini).")
+    if relation == "diri_sendiri":
+        applicant = person
     info = c.check("nik", _check_nik, draft.nik, required=not staff, ctx=ctx, today=today)
     phone = c.check("phone", _check_phone, draft.phone, required=not staff)
     category = c.check("category", _check_category, draft.category, staff=staff)

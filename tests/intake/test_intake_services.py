@@ -42,6 +42,7 @@ def valid(ctx: IntakeContext, **changes: object) -> ValidatedRequest:
     d = RequestDraft(
         person_name="Siti Aminah",
         applicant_relation="anak",
+        applicant_name="Budi Santoso",
         nik=nik_for(),
         phone="081234567890",
         category="lansia",

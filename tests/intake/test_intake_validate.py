@@ -147,6 +147,14 @@ def test_woman_day_plus_40_and_future_birth(ctx: IntakeContext) -> None:
     assert "tanggal" in exc.value.errors["nik"]
 
 
+def test_applicant_name_needed_when_asking_for_someone_else(ctx: IntakeContext) -> None:
+    with pytest.raises(FormError) as exc:
+        validate_request(draft(applicant_name=""), ctx)
+    assert "pemohon" in exc.value.errors["applicant_name"]
+    own = validate_request(draft(applicant_name="", applicant_relation="diri_sendiri"), ctx)
+    assert own.applicant_name == "Siti Aminah"
+
+
 def test_kelurahan_must_be_in_chosen_kecamatan(ctx: IntakeContext) -> None:
     with pytest.raises(FormError) as exc:
         validate_request(draft(kecamatan="34.71.01"), ctx)
