@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from flask import abort, current_app, g, url_for
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
@@ -32,110 +32,110 @@ from outreach.models import LocationSource
 from outreach.office import get_office
 
 CATEGORY_LABELS: dict[str, Any] = {
-    "sakit": _l("Sakit, tidak dapat bepergian"),
-    "lansia": _l("Lanjut usia"),
-    "disabilitas": _l("Penyandang disabilitas"),
-    "darurat": _l("Darurat (dokumen diperlukan segera)"),
-    "pemula": _l("Pemula: KTP-el pertama kali"),
-    "kolektif": _l("Kolektif (surat RW/kelurahan/sekolah)"),
-    "lainnya": _l("Lainnya"),
+    "sakit": _("Sakit, tidak dapat bepergian"),
+    "lansia": _("Lanjut usia"),
+    "disabilitas": _("Penyandang disabilitas"),
+    "darurat": _("Darurat (dokumen diperlukan segera)"),
+    "pemula": _("Pemula: KTP-el pertama kali"),
+    "kolektif": _("Kolektif (surat RW/kelurahan/sekolah)"),
+    "lainnya": _("Lainnya"),
 }
 CATEGORY_HINTS: dict[str, Any] = {
-    "sakit": _l("mis. stroke, terbaring di tempat tidur, pasca operasi"),
-    "lansia": _l("sulit berjalan jauh atau antre lama"),
-    "disabilitas": _l("fisik, netra, rungu/wicara, mental atau intelektual"),
-    "darurat": _l("mis. perlu KTP-el untuk berobat atau bansos segera"),
-    "pemula": _l("usia 16-17 tahun yang belum merekam KTP-el"),
-    "lainnya": _l("jelaskan pada keterangan"),
+    "sakit": _("mis. stroke, terbaring di tempat tidur, pasca operasi"),
+    "lansia": _("sulit berjalan jauh atau antre lama"),
+    "disabilitas": _("fisik, netra, rungu/wicara, mental atau intelektual"),
+    "darurat": _("mis. perlu KTP-el untuk berobat atau bansos segera"),
+    "pemula": _("usia 16-17 tahun yang belum merekam KTP-el"),
+    "lainnya": _("jelaskan pada keterangan"),
 }
 SERVICE_LABELS: dict[str, Any] = {
-    "perekaman_ktp": _l("Perekaman KTP-el (foto, sidik jari, iris)"),
-    "cetak_ktp": _l("Cetak KTP-el (baru, rusak, hilang, perubahan data)"),
-    "kia": _l("Kartu Identitas Anak (KIA)"),
-    "kk": _l("Kartu Keluarga (KK)"),
-    "akta": _l("Akta kelahiran / kematian"),
-    "pindah": _l("Surat pindah"),
+    "perekaman_ktp": _("Perekaman KTP-el (foto, sidik jari, iris)"),
+    "cetak_ktp": _("Cetak KTP-el (baru, rusak, hilang, perubahan data)"),
+    "kia": _("Kartu Identitas Anak (KIA)"),
+    "kk": _("Kartu Keluarga (KK)"),
+    "akta": _("Akta kelahiran / kematian"),
+    "pindah": _("Surat pindah"),
 }
 SERVICE_SHORT: dict[str, Any] = {
-    "perekaman_ktp": _l("Perekaman KTP-el"),
-    "cetak_ktp": _l("Cetak KTP-el"),
-    "kia": _l("KIA"),
-    "kk": _l("KK"),
-    "akta": _l("Akta"),
-    "pindah": _l("Pindah"),
+    "perekaman_ktp": _("Perekaman KTP-el"),
+    "cetak_ktp": _("Cetak KTP-el"),
+    "kia": _("KIA"),
+    "kk": _("KK"),
+    "akta": _("Akta"),
+    "pindah": _("Pindah"),
 }
 # What a resident should have ready when the team comes (status and confirmation pages).
 PREPARE: dict[str, tuple[Any, ...]] = {
     "perekaman_ktp": (
-        _l("Kartu Keluarga (KK) asli"),
-        _l("Orang yang direkam ada di rumah dan dapat difoto duduk"),
+        _("Kartu Keluarga (KK) asli"),
+        _("Orang yang direkam ada di rumah dan dapat difoto duduk"),
     ),
     "cetak_ktp": (
-        _l("Kartu Keluarga (KK) asli"),
-        _l("KTP-el lama (bila rusak) atau surat kehilangan dari kepolisian (bila hilang)"),
+        _("Kartu Keluarga (KK) asli"),
+        _("KTP-el lama (bila rusak) atau surat kehilangan dari kepolisian (bila hilang)"),
     ),
     "kia": (
-        _l("Kartu Keluarga (KK) asli"),
-        _l("Akta kelahiran anak"),
-        _l("Pas foto anak berwarna (untuk anak usia 5 tahun ke atas)"),
+        _("Kartu Keluarga (KK) asli"),
+        _("Akta kelahiran anak"),
+        _("Pas foto anak berwarna (untuk anak usia 5 tahun ke atas)"),
     ),
     "kk": (
-        _l("Kartu Keluarga (KK) lama"),
-        _l("Dokumen perubahan: buku nikah, akta kelahiran, akta kematian, atau surat pindah"),
+        _("Kartu Keluarga (KK) lama"),
+        _("Dokumen perubahan: buku nikah, akta kelahiran, akta kematian, atau surat pindah"),
     ),
     "akta": (
-        _l("Surat keterangan lahir dari bidan/rumah sakit, atau surat keterangan kematian"),
-        _l("Kartu Keluarga (KK) dan KTP-el orang tua atau pelapor"),
-        _l("KTP-el dua orang saksi"),
+        _("Surat keterangan lahir dari bidan/rumah sakit, atau surat keterangan kematian"),
+        _("Kartu Keluarga (KK) dan KTP-el orang tua atau pelapor"),
+        _("KTP-el dua orang saksi"),
     ),
     "pindah": (
-        _l("Kartu Keluarga (KK) dan KTP-el"),
-        _l("Alamat lengkap tujuan pindah"),
+        _("Kartu Keluarga (KK) dan KTP-el"),
+        _("Alamat lengkap tujuan pindah"),
     ),
 }
 RELATION_LABELS: dict[str, Any] = {
-    "diri_sendiri": _l("Diri sendiri"),
-    "anak": _l("Anak"),
-    "orang_tua": _l("Orang tua"),
-    "suami_istri": _l("Suami / istri"),
-    "saudara": _l("Saudara"),
-    "kerabat": _l("Kerabat lain (cucu, keponakan)"),
-    "pendamping": _l("Pendamping / perawat"),
-    "pengurus_rt_rw": _l("Pengurus RT/RW"),
-    "lainnya": _l("Lainnya (tetangga, kenalan)"),
+    "diri_sendiri": _("Diri sendiri"),
+    "anak": _("Anak"),
+    "orang_tua": _("Orang tua"),
+    "suami_istri": _("Suami / istri"),
+    "saudara": _("Saudara"),
+    "kerabat": _("Kerabat lain (cucu, keponakan)"),
+    "pendamping": _("Pendamping / perawat"),
+    "pengurus_rt_rw": _("Pengurus RT/RW"),
+    "lainnya": _("Lainnya (tetangga, kenalan)"),
 }
 TRAIT_LABELS: dict[str, Any] = {
-    "petugas_perempuan": _l("Perlu petugas perempuan"),
-    "bahasa_isyarat": _l("Perlu juru bahasa isyarat"),
+    "petugas_perempuan": _("Perlu petugas perempuan"),
+    "bahasa_isyarat": _("Perlu juru bahasa isyarat"),
 }
 STATUS_LABELS: dict[str, Any] = {
-    "baru": _l("Diterima, menunggu verifikasi"),
-    "terverifikasi": _l("Terverifikasi, menunggu jadwal"),
-    "terjadwal": _l("Terjadwal"),
-    "selesai": _l("Selesai dilayani"),
-    "gagal": _l("Kunjungan belum berhasil, akan dijadwalkan ulang"),
-    "batal": _l("Dibatalkan"),
-    "ditolak": _l("Ditolak"),
-    "digabung": _l("Digabung dengan permohonan lain"),
+    "baru": _("Diterima, menunggu verifikasi"),
+    "terverifikasi": _("Terverifikasi, menunggu jadwal"),
+    "terjadwal": _("Terjadwal"),
+    "selesai": _("Selesai dilayani"),
+    "gagal": _("Kunjungan belum berhasil, akan dijadwalkan ulang"),
+    "batal": _("Dibatalkan"),
+    "ditolak": _("Ditolak"),
+    "digabung": _("Digabung dengan permohonan lain"),
 }
 FLAG_LABELS: dict[str, Any] = {
-    "nik_luar_wilayah": _l("NIK dari luar wilayah"),
-    "nik_belum_ada": _l("NIK belum diisi"),
-    "lokasi_perlu_konfirmasi": _l("Lokasi perlu dikonfirmasi"),
-    "kelurahan_tidak_sesuai_peta": _l("Kelurahan tidak sesuai titik peta"),
-    "kemungkinan_duplikat": _l("Kemungkinan duplikat"),
-    "usia_tidak_sesuai_layanan": _l("Usia tidak sesuai layanan"),
+    "nik_luar_wilayah": _("NIK dari luar wilayah"),
+    "nik_belum_ada": _("NIK belum diisi"),
+    "lokasi_perlu_konfirmasi": _("Lokasi perlu dikonfirmasi"),
+    "kelurahan_tidak_sesuai_peta": _("Kelurahan tidak sesuai titik peta"),
+    "kemungkinan_duplikat": _("Kemungkinan duplikat"),
+    "usia_tidak_sesuai_layanan": _("Usia tidak sesuai layanan"),
 }
 CHANNEL_LABELS: dict[str, Any] = {
-    "form": _l("Formulir"),
-    "letter": _l("Surat"),
-    "whatsapp": _l("WhatsApp"),
-    "walk-in": _l("Datang/telepon"),
+    "form": _("Formulir"),
+    "letter": _("Surat"),
+    "whatsapp": _("WhatsApp"),
+    "walk-in": _("Datang/telepon"),
 }
 SENDER_LABELS: dict[str, Any] = {
-    "rw": _l("RW"),
-    "kelurahan": _l("Kelurahan"),
-    "sekolah": _l("Sekolah"),
+    "rw": _("RW"),
+    "kelurahan": _("Kelurahan"),
+    "sekolah": _("Sekolah"),
 }
 
 
