@@ -717,6 +717,7 @@ def import_letter(
     office: models.Office,
     actor: str,
     valid_only: bool = False,
+    max_rows: int = MAX_ROWS,
 ) -> tuple[models.Letter, models.ServiceRequest, list[RowError]]:
     """Check a letter and its resident rows and save them (see :func:`register_letter`).
 
@@ -736,6 +737,8 @@ def import_letter(
         ``"user:<id>"``.
     valid_only
         Import the valid rows and skip the others (otherwise all-or-nothing).
+    max_rows
+        Most residents in one letter.
 
     Returns
     -------
@@ -749,8 +752,12 @@ def import_letter(
     LetterRowsError
         When rows have errors and ``valid_only`` is False.
     IntakeError
-        When nothing is left to import or the letter is already registered.
+        When there are too many rows, nothing is left to import, or the letter is already
+        registered.
     """
+    if len(rows) > max_rows:
+        msg = f"Terlalu banyak baris: paling banyak {max_rows} warga per surat."
+        raise IntakeError(msg)
     field_errors: dict[str, str] = {}
     try:
         letter = validate_letter(draft, ctx)

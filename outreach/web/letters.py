@@ -128,9 +128,9 @@ def new() -> ResponseReturnValue:
     upload = request.files.get("berkas")
     if request.form.get("action") == "tambah":
         return _render(draft, rows, extra_rows=len(rows) // 5 + EMPTY_ROWS * 2)
+    limit = int(current_app.config.get("LETTER_MAX_ROWS", MAX_ROWS))
     try:
         if upload is not None and upload.filename:
-            limit = int(current_app.config.get("LETTER_MAX_ROWS", MAX_ROWS))
             rows = read_resident_file(upload.filename, upload.read(), max_rows=limit)
         session = get_session()
         office = support.office_or_503(session)
@@ -142,6 +142,7 @@ def new() -> ResponseReturnValue:
             office=office,
             actor=f"user:{current_user.id}",
             valid_only=request.form.get("hanya_valid") == "ya",
+            max_rows=limit,
         )
     except LetterFormError as exc:
         return _render(draft, rows, errors=exc.errors, row_errors=exc.row_errors, status=400)

@@ -158,6 +158,11 @@ def test_row_limit_from_config(yapp: Flask, staff_client: FlaskClient) -> None:
         content_type="multipart/form-data",
     )
     assert res.status_code == 400 and "paling banyak 2 warga" in res.get_data(as_text=True)
+    res = staff_client.post(
+        "/koordinator/surat/baru", data={**letter_form(), **typed(good_rows(3))}
+    )
+    assert res.status_code == 400 and "paling banyak 2 warga" in res.get_data(as_text=True)
+    assert counts() == (0, 0)
 
 
 def test_templates_download(staff_client: FlaskClient) -> None:
