@@ -22,6 +22,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from shapely import wkt
 from shapely.geometry import mapping
 from sqlalchemy import select
@@ -89,6 +90,20 @@ def form() -> ResponseReturnValue:
     req, _created = create_request(session, data, office=office)
     session.commit()
     return redirect(url_for("public.received", code=req.tracking_code), code=303)
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(_exc: CSRFError) -> ResponseReturnValue:
+    """A stale or missing token (browser restarted, cookie gone): keep what was typed."""
+    message = _(
+        "Halaman terlalu lama terbuka atau cookie terhapus. Periksa isian lalu kirim ulang."
+    )
+    if request.endpoint == "public.form":
+        return _render_form(support.draft_from_form(request.form), {"kirim": message}, 400)
+    kode = request.form.get("kode", "")[:20]
+    return render_template(
+        "public/status.html", result=None, kode=kode, errors={"kode": message}
+    ), 400
 
 
 @bp.route("/terima/<code>")

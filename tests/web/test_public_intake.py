@@ -165,6 +165,11 @@ def test_csrf_is_enforced(strict_app: Flask) -> None:
         res = client.post("/layanan/", data=form_data())
         assert res.status_code == 400
         assert count_requests() == 0
+        # What the resident typed survives a stale token; the page carries a fresh one.
+        assert "kirim ulang" in res.get_data(as_text=True)
+        assert 'value="Jl. Kenari Gg. Mawar No. 12"' in res.get_data(as_text=True)
+        status = client.post("/layanan/status", data={"kode": "JB-4HXR-9TU", "hp4": "7890"})
+        assert status.status_code == 400 and "kirim ulang" in status.get_data(as_text=True)
         page = client.get("/layanan/").get_data(as_text=True)
         token = re.search(r'name="csrf_token" value="([^"]+)"', page)
         assert token is not None
