@@ -40,6 +40,8 @@ def defaults() -> dict[str, Any]:
         "RATELIMIT_ENABLED": True,
         "PUBLIC_FORM_RATE_LIMIT": "10 per minute;60 per hour",
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        # Most residents one letter may list (typed or uploaded).
+        "LETTER_MAX_ROWS": 500,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PLANNING_SEED": 1,

@@ -385,7 +385,11 @@ class Plan(Base):
 
 
 class Route(Base):
-    """One team's route on one day."""
+    """One team's route on one day.
+
+    Route and stop times are the office's local clock time (naive), as printed on route sheets;
+    record timestamps (``created_at``...) are UTC.
+    """
 
     __tablename__ = "route"
 
