@@ -257,7 +257,12 @@ class PlannedStop:
 
 @dataclass(frozen=True)
 class PlannedBreak:
-    """A break on a route, taken on arrival at stop ``before_sequence`` before serving it."""
+    """A break on a route, before serving stop ``before_sequence``.
+
+    It lies between leaving stop ``before_sequence - 1`` and serving stop ``before_sequence``
+    (``len(stops) + 1``: before the way back to the office). It is taken at the next door
+    when it starts at or after the arrival there, else before driving off.
+    """
 
     label: str
     start_s: int

@@ -54,6 +54,7 @@ from outreach.planning.clustering import (
     symmetric_times,
     travel_share,
 )
+from outreach.planning.polish import polish_route, relabel_interchangeable
 from outreach.planning.prechecks import Finding, check_site, check_site_on_day
 from outreach.planning.problem import PlanningProblem, PointIndex, problem_points
 from outreach.planning.reasons import Reason, describe
@@ -206,9 +207,21 @@ def _solve_day(
         td = by_team[solved.vehicle_id]
         order = [by_site[j] for j in solved.job_ids]
         timed = _time_route(td, order, index, matrix) or _repair(td, order, index, matrix)
-        if timed is not None:
-            routes.append(timed)
-    return routes
+        if timed is None:
+            continue
+        routes.append(
+            polish_route(
+                td,
+                timed,
+                by_site,
+                rows=index.site_row,
+                start_row=index.team_start[td.team.id],
+                depot_row=index.depot,
+                durations=matrix.durations_s,
+                timer=lambda t, o: _time_route(t, o, index, matrix),
+            )
+        )
+    return relabel_interchangeable(routes, team_days, start_rows=index.team_start, sites=by_site)
 
 
 def _work_estimates(

@@ -68,6 +68,38 @@ def _check_sites(problem: PlanningProblem, result: PlanResult) -> Iterator[Viola
             yield Violation("bad_reason", f"{u.reason!r} for site {u.site_id}", site_id=u.site_id)
 
 
+def _check_gap(
+    route: PlannedRoute, sequence: int, leave_s: int, arrival_s: int, travel_s: int
+) -> tuple[int, list[tuple[str, str]]]:
+    """Check the time between leaving the previous stop and arriving at stop ``sequence``.
+
+    Breaks that end by the arrival are taken before driving off: they start after the
+    departure, do not overlap, and the drive follows the last of them. The others are taken
+    at the door: they start after the arrival. Returns when the team is ready to serve, and
+    what is wrong.
+    """
+    problems: list[tuple[str, str]] = []
+    here = sorted(
+        (b for b in route.breaks if b.before_sequence == sequence), key=lambda b: b.start_s
+    )
+    before = [b for b in here if b.end_s <= arrival_s and b.start_s < arrival_s]
+    t = leave_s
+    for b in before:
+        if b.start_s < t:
+            problems.append(("break_overlap", f"break {b.label} overlaps"))
+        t = b.end_s
+    if arrival_s != t + travel_s:
+        problems.append(("arrival", "arrival is not departure (+ breaks) + travel"))
+    t = arrival_s
+    for b in here:
+        if b in before:
+            continue
+        if b.start_s < t:
+            problems.append(("break_overlap", f"break {b.label} overlaps the drive or a break"))
+        t = b.end_s
+    return t, problems
+
+
 def _check_route(
     route: PlannedRoute,
     td: TeamDay,
@@ -116,21 +148,19 @@ def _check_route(
             yield v("pinned_date", f"pinned to {site.pinned_date}", site.id)
         if stop.travel_s != int(dur[prev_row, row]) or stop.distance_m != int(dist[prev_row, row]):
             yield v("leg", "travel time or distance differs from the matrix", site.id)
-        if stop.arrival_s != prev_departure + int(dur[prev_row, row]):
-            yield v("arrival", "arrival is not departure + travel", site.id)
-        here = sorted(
-            (b for b in route.breaks if b.before_sequence == stop.sequence),
-            key=lambda b: b.start_s,
+        ready, problems = _check_gap(
+            route, stop.sequence, prev_departure, stop.arrival_s, int(dur[prev_row, row])
         )
-        ready = stop.arrival_s
-        for b in here:
-            if b.start_s < ready:
-                yield v("break_overlap", f"break {b.label} overlaps", site.id)
-            ready = b.end_s
+        for code, text in problems:
+            yield v(code, text, site.id)
         if stop.service_start_s < ready:
             yield v("service_early", "service starts before arrival / break end", site.id)
-        on_break = sum(b.end_s - b.start_s for b in here)
-        if stop.wait_s != stop.service_start_s - stop.arrival_s - on_break or stop.wait_s < 0:
+        at_door = sum(
+            b.end_s - b.start_s
+            for b in route.breaks
+            if b.before_sequence == stop.sequence and b.start_s >= stop.arrival_s
+        )
+        if stop.wait_s != stop.service_start_s - stop.arrival_s - at_door or stop.wait_s < 0:
             yield v("wait", "waiting time does not add up", site.id)
         windows = site.windows_on(day)
         if windows is not None and not any(
@@ -146,8 +176,14 @@ def _check_route(
     back = int(dur[prev_row, index.depot])
     if route.return_travel_s != back or route.return_distance_m != int(dist[prev_row, index.depot]):
         yield v("return_leg", "return leg differs from the matrix")
-    if route.end_s != prev_departure + back:
-        yield v("end", "end is not last departure + return travel")
+    n = len(route.stops)
+    _, problems = _check_gap(route, n + 1, prev_departure, route.end_s, back)
+    for code, text in problems:
+        yield v(code, text)
+    if any(b.before_sequence == n + 1 and b.start_s >= route.end_s for b in route.breaks):
+        yield v("break_after_end", "a break after the route's end")
+    if any(not 1 <= b.before_sequence <= n + 1 for b in route.breaks):
+        yield v("break_position", "a break outside the route")
     if route.end_s > td.return_by_s:
         yield v("late", f"back at {route.end_s} after {td.return_by_s}")
     rules = {r.label: r for r in td.breaks}

@@ -7,8 +7,12 @@ solver. Rules (the same VROOM uses, so its routes always time out here):
 - a team leaves its start point at its shift start (later if it would only wait at the first
   door: the departure is then delayed by that wait);
 - a leg takes the matrix's travel time (driving plus the walk from the road to the door);
-- on arrival a team may take its break, then waits for the resident's next window, serves,
-  and leaves; service must *start* inside one of the site's windows that day;
+- a break lies between two stops (or between the last stop and the way back): the team takes
+  it on arrival at the next door when it can start there in time -- break, then wait for the
+  resident's window -- and otherwise right after the previous visit, before driving off (this
+  is VROOM's model: a break may be taken anywhere between two services, so its routes always
+  time out here);
+- service must *start* inside one of the site's windows that day;
 - a break must start within its bounds unless the team is back at the office before the
   break's latest start (it then takes it there, off the route);
 - the team must be back at the office by the team-day's ``return_by_s``.
@@ -67,25 +71,58 @@ class _Route:
         self.fallback: list[bool] = [bool(v) for v in fb]
         self.windows = [s.windows_on(team_day.day) for s in sites]
 
+    def _gap(
+        self, k: int, leave_s: int, positions: Sequence[int], breaks: list[PlannedBreak]
+    ) -> tuple[int, int, int] | None:
+        """Leave at ``leave_s`` towards stop ``k`` (``k == n``: the office), breaks included.
+
+        Returns ``(arrival, ready, on_break_at_door)`` or ``None`` when a break cannot start in
+        time. A break is taken on arrival when it can start there in time, else before driving
+        off (see the module docstring).
+        """
+        td = self.team_day
+        travel = self.travel[k]
+        t = leave_s
+        arrival: int | None = None
+        at_door = 0
+        for rule, position in zip(td.breaks, positions, strict=True):
+            if position != k:
+                continue
+            at_office = k == len(self.sites)  # a break there is off the route: NO_BREAK
+            if (
+                arrival is None
+                and not at_office
+                and max(t + travel, rule.earliest_start_s) <= rule.latest_start_s
+            ):
+                arrival = t + travel
+                t = arrival
+            begin = max(t, rule.earliest_start_s)
+            if begin > rule.latest_start_s:
+                return None
+            t = begin + rule.duration_s
+            if arrival is not None:
+                at_door += rule.duration_s
+            breaks.append(PlannedBreak(rule.label, begin, t, k + 1))
+        if arrival is None:
+            arrival = t + travel
+            t = arrival
+        return arrival, t, at_door
+
     def time(self, positions: Sequence[int], depart_s: int) -> PlannedRoute | None:
-        """Time the route with break ``b`` taken on arrival at stop ``positions[b]``."""
+        """Time the route with break ``b`` taken before stop ``positions[b]``.
+
+        Position ``n`` (the number of stops) is the way back to the office; ``NO_BREAK`` leaves
+        the break out, which is allowed only if the team is back before it must start.
+        """
         td = self.team_day
         t = depart_s
         stops: list[PlannedStop] = []
         breaks: list[PlannedBreak] = []
         for k, site in enumerate(self.sites):
-            arrival = t + self.travel[k]
-            ready = arrival
-            on_break = 0
-            for rule, position in zip(td.breaks, positions, strict=True):
-                if position != k:
-                    continue
-                begin = max(ready, rule.earliest_start_s)
-                if begin > rule.latest_start_s:
-                    return None
-                ready = begin + rule.duration_s
-                on_break += rule.duration_s
-                breaks.append(PlannedBreak(rule.label, begin, ready, k + 1))
+            gap = self._gap(k, t, positions, breaks)
+            if gap is None:
+                return None
+            arrival, ready, at_door = gap
             start = earliest_service_start(ready, self.windows[k])
             if start is None:
                 return None
@@ -97,14 +134,17 @@ class _Route:
                     arrival_s=arrival,
                     service_start_s=start,
                     departure_s=t,
-                    wait_s=start - arrival - on_break,
+                    wait_s=start - arrival - at_door,
                     service_s=site.service_s,
                     travel_s=self.travel[k],
                     distance_m=self.distance[k],
                     fallback=self.fallback[k],
                 )
             )
-        end = t + self.travel[-1]
+        gap = self._gap(len(self.sites), t, positions, breaks)
+        if gap is None:
+            return None
+        end = gap[0]
         if end > td.return_by_s:
             return None
         for rule, position in zip(td.breaks, positions, strict=True):
@@ -126,8 +166,8 @@ class _Route:
 
 
 def _break_placements(stop_count: int, break_count: int) -> Iterator[tuple[int, ...]]:
-    """Every placement of the breaks: no break, or non-decreasing stop positions."""
-    options = [NO_BREAK, *range(stop_count)]
+    """Every placement of the breaks: none, or non-decreasing gaps (``stop_count``: way back)."""
+    options = [NO_BREAK, *range(stop_count + 1)]
     for combo in itertools.product(options, repeat=break_count):
         placed = [p for p in combo if p != NO_BREAK]
         if placed == sorted(placed):

@@ -111,7 +111,7 @@ def test_checker_flags_a_tampered_plan() -> None:
 
     assert "break_missing" in codes(dataclasses.replace(route, breaks=()))
     late = dataclasses.replace(route, end_s=16 * H)
-    assert {"late", "end"} <= codes(late)
+    assert {"late", "arrival"} <= codes(late)
     doubled = dataclasses.replace(route, stops=(*route.stops, route.stops[0]))
     assert "visited_twice" in codes(doubled)
     dropped = dataclasses.replace(route, stops=route.stops[1:])
