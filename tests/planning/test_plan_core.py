@@ -221,3 +221,59 @@ def test_team_shift_by_weekday_off_and_empty_shift() -> None:
     assert result.routes == ()
     assert reasons(result) == {1: "no_teams"}
     assert result.notes
+
+
+def test_break_before_the_drive_back_when_the_last_visit_ends_late() -> None:
+    # 30 min out, 4 h 20 min at the door: the visit ends 12:50 and the drive back would reach
+    # the office after 13:00, the latest lunch start, so lunch comes before driving back.
+    far = site(1, 9000, 0, service_min=260)
+    result = solve(problem([far], [team(1)], rules=PlanRules(sync_deadline_s=None)))
+    (route,) = result.routes
+    (stop,) = route.stops
+    assert stop.departure_s == 12 * H + 50 * 60
+    (lunch,) = route.breaks
+    assert lunch.before_sequence == 2  # the way back
+    assert (lunch.start_s, lunch.end_s) == (stop.departure_s, stop.departure_s + H)
+    assert route.end_s == lunch.end_s + route.return_travel_s
+
+
+def test_polish_gives_one_canonical_order_for_equal_routes() -> None:
+    from outreach.planning.calendar import team_day
+    from outreach.planning.polish import polish_route
+    from outreach.planning.timing import schedule_route
+
+    sites = [site(1, 1000, 0), site(2, 1000, 500), site(3, 0, 500)]  # a square with the office
+    prob = problem(sites, [team(1)])
+    index = problem_points(prob)
+    matrix = matrix_for(prob)
+    td = team_day(prob.teams[0], MONDAY, prob.rules)
+    by_id = {s.id: s for s in sites}
+
+    def timer(t, order):
+        return schedule_route(
+            t,
+            order,
+            rows=[index.site_row[s.id] for s in order],
+            start_row=0,
+            depot_row=0,
+            matrix=matrix,
+        )
+
+    forward = timer(td, [by_id[1], by_id[2], by_id[3]])
+    backward = timer(td, [by_id[3], by_id[2], by_id[1]])
+    assert forward.travel_s == backward.travel_s  # the same loop, both ways
+    finished = [
+        polish_route(
+            td,
+            r,
+            by_id,
+            rows=index.site_row,
+            start_row=0,
+            depot_row=0,
+            durations=matrix.durations_s,
+            timer=timer,
+        )
+        for r in (forward, backward)
+    ]
+    assert [s.site_id for s in finished[0].stops] == [1, 2, 3]
+    assert finished[0] == finished[1]
