@@ -351,6 +351,40 @@ def plan_approve_command(plan_id: int) -> None:
     click.echo(f"Plan #{plan.id} approved: {sum(len(r.stops) for r in plan.routes)} visits.")
 
 
+@outreach_cli.command("plan-insert")
+@click.argument("request_id", type=int)
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@one_line_errors
+def plan_insert_command(request_id: int, day: Any) -> None:
+    """Insert urgent request REQUEST_ID into the day's routes (default: today) at least cost."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from outreach.geo.network import travel_model_for
+    from outreach.office import get_office
+    from outreach.planning.service import insert_urgent
+
+    session = get_session()
+    office = get_office(session)
+    travel = travel_model_for(
+        office.region_slug,
+        search_dirs=current_app.config["REGIONS_DIRS"],
+        cache_dir=current_app.config["CACHE_DIR"],
+    )
+    on = day.date() if day else dt.datetime.now(ZoneInfo(office.timezone)).date()
+    answer = insert_urgent(session, travel, request_id=request_id, day=on, office=office)
+    session.commit()
+    if answer.stop is None:
+        reason = answer.unassigned.message if answer.unassigned else "-"
+        click.echo(f"Request {request_id} not inserted: {reason}")
+        return
+    stop = answer.stop
+    click.echo(
+        f"Request {request_id}: stop {stop.sequence} of {stop.route.team.name} on {on}, "
+        f"ETA {stop.arrival_at:%H:%M}, +{answer.added_travel_s // 60} min travel."
+    )
+
+
 # --- intake ---
 
 intake_cli = AppGroup("intake", help="Request intake: letter templates, duplicate check.")

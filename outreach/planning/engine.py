@@ -459,6 +459,9 @@ def plan_routes(
             )
         else:
             found = ledger.day_findings.get(site.id) or [Finding(Reason.NO_TEAM_ON_DAY)]
+            if site.pinned_date in problem.dates:
+                # Pinned to a day of the plan: what went wrong on that day is the reason.
+                found = [f for f in found if f.reason != Reason.PINNED_OTHER_DAY] or found
             unassigned.append(_unassigned(site, _final_reason(found), None, problem))
 
     geometry_s = 0.0

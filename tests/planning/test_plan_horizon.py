@@ -134,3 +134,11 @@ def test_checker_flags_a_window_and_skill_violation() -> None:
     )
     assert "skill" in {v.code for v in check_plan(restricted, matrix, result)}
     assert "window" in {v.code for v in check_plan(outside, matrix, result)}
+
+
+def test_pinned_day_reason_is_the_reason_of_that_day() -> None:
+    days = working_days(MONDAY, 3)
+    # Pinned to Tuesday, but the resident is only at home on Mondays.
+    pinned = site(1, 500, 0, windows=[(9, 11)], weekdays=[0], pinned_date=days[1])
+    result = solve(problem([pinned], [team(1)], dates=days))
+    assert reasons(result) == {1: "not_available"}
