@@ -785,12 +785,25 @@ def insert_urgent(
     ------
     NotFoundError
         No such request.
+    PlanningError
+        The request is already on an approved route of another day.
     """
     office = office or get_office(session)
     request = session.get(models.ServiceRequest, request_id)
     if request is None or request.office_id != office.id:
         msg = f"No request {request_id}."
         raise NotFoundError(msg)
+    # On an approved route of another day and not closed yet (no outcome): a second visit.
+    elsewhere = [
+        r.route_date
+        for r in _approved_routes(session, office.id, from_date=dt.date.min)
+        if r.route_date != day
+        and request.status == Status.TERJADWAL.value
+        and any(s.request_id == request_id for s in r.stops)
+    ]
+    if elsewhere:
+        msg = f"Request {request_id} is already scheduled on {elsewhere[0].isoformat()}."
+        raise PlanningError(msg)
     route_rows = _day_routes(session, office.id, day)
     on_routes = [s.request_id for r in route_rows for s in r.stops]
     if request_id in on_routes:

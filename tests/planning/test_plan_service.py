@@ -199,3 +199,17 @@ def test_cli_plan_insert_puts_an_urgent_request_into_the_day(
     out = runner.invoke(args=["outreach", "plan-insert", str(urgent.id), "--date", day])
     assert out.exit_code == 0, out.output
     assert f"Request {urgent.id}: stop" in out.output and "ETA" in out.output
+
+
+def test_urgent_insert_refuses_a_request_scheduled_on_another_day(session: Session) -> None:
+    from outreach.errors import PlanningError
+
+    office = _office(session)
+    requests = _backlog(session, office)
+    plan = create_plan(session, StraightLineModel(), start_date=MONDAY, office=office)
+    approve_plan(session, plan.id)
+    tuesday = MONDAY + dt.timedelta(days=1)
+    with pytest.raises(PlanningError, match="already scheduled"):
+        insert_urgent(
+            session, StraightLineModel(), request_id=requests[0].id, day=tuesday, office=office
+        )
