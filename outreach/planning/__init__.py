@@ -20,7 +20,9 @@ Layers (pure core first; only :mod:`service` touches the database, only
   the day's candidates;
 - :mod:`~outreach.planning.insertion`: an urgent request into a day's routes at least cost;
 - :mod:`~outreach.planning.feasibility`: the independent checker used by tests and benches;
-- :mod:`~outreach.planning.service`: load from / persist to the database, approve, insert.
+- :mod:`~outreach.planning.service`: load from / persist to the database, approve;
+  :mod:`~outreach.planning.urgent`: urgent insertion; :mod:`~outreach.planning.records`:
+  rows <-> planner dataclasses.
 
 The plain dataclasses crossing layers (``Site``, ``TeamSpec``, ``PlanRules``,
 ``PlannedRoute``, ``PlanResult``...) live in :mod:`outreach.domain`.

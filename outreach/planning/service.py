@@ -20,6 +20,15 @@ Service parameters
 Times
     Route and stop times are wall-clock times of the office's timezone, stored naive.
 
+Approval
+    :func:`approve_plan` makes a draft the approved plan of its days: its routes approved, their
+    requests ``terjadwal`` with ``scheduled_at``; approved routes of other plans on those days
+    are withdrawn. Kept routes are copied into a new draft with ``approved=False`` until then,
+    so "approved routes" always means routes of an approved plan with ``Route.approved``.
+
+Urgent requests
+    :func:`insert_urgent` (in :mod:`outreach.planning.urgent`, re-exported here).
+
 What is stored
     ``Plan.inputs`` is a snapshot of what the plan was made from -- rules, teams, and per request
     its id, tracking code, category, services, traits, persons, priority, point, availability,
@@ -34,7 +43,7 @@ import datetime as dt
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -42,213 +51,48 @@ from sqlalchemy.orm import Session
 
 from outreach import models
 from outreach.domain import (
-    Availability,
-    PlannedBreak,
-    PlannedRoute,
-    PlannedStop,
     PlanResult,
     PlanRules,
-    Site,
-    TeamSpec,
-    TimeWindow,
     TravelMatrix,
     TravelModel,
-    UnassignedSite,
 )
 from outreach.errors import NotFoundError, PlanningError
 from outreach.office import get_office
 from outreach.planning.calendar import working_days
 from outreach.planning.engine import plan_routes
 from outreach.planning.feasibility import check_plan
-from outreach.planning.insertion import Insertion, insert_site
 from outreach.planning.priority import (
     PER_PERSON_S,
     SETUP_S,
-    cards_for,
-    priority_for,
-    service_seconds,
-    waiting_days,
 )
 from outreach.planning.problem import PlanningProblem, problem_points
-from outreach.planning.reasons import Reason, describe, format_date, title
+from outreach.planning.reasons import format_date, title
+from outreach.planning.records import (
+    approved_routes,
+    clock,
+    planned_route,
+    rules_for,
+    site_for,
+    store_route,
+    team_spec,
+)
+from outreach.planning.urgent import UrgentResult, insert_urgent
+
+__all__ = [
+    "PlanInputs",
+    "UrgentResult",
+    "approve_plan",
+    "compute_plan",
+    "create_plan",
+    "describe_plan",
+    "insert_urgent",
+    "load_inputs",
+    "save_plan",
+]
 
 logger = logging.getLogger(__name__)
 
 Status = models.RequestStatus
-
-
-# --- conversions -----------------------------------------------------------------------------
-
-
-def seconds_of(value: dt.time) -> int:
-    """Seconds after midnight of a time of day."""
-    return value.hour * 3600 + value.minute * 60 + value.second
-
-
-def _parse_hhmm(text: Any) -> int | None:
-    try:
-        hour, minute = str(text).strip().replace(".", ":").split(":")
-        return int(hour) * 3600 + int(minute) * 60
-    except ValueError:
-        return None
-
-
-def at_time(day: dt.date, seconds: int) -> dt.datetime:
-    """``day`` plus ``seconds`` after midnight as a naive wall-clock datetime."""
-    return dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=int(seconds))
-
-
-def _since_midnight(value: dt.datetime, day: dt.date) -> int:
-    return int((value - dt.datetime.combine(day, dt.time())).total_seconds())
-
-
-def _clock(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
-
-
-def parse_availability(raw: Iterable[Any]) -> tuple[Availability, ...]:
-    """Read ``[{"days": [0, 1], "start": "08:00", "end": "12:00"}, ...]``; skip broken slots."""
-    slots: list[Availability] = []
-    for slot in raw or ():
-        if not isinstance(slot, dict):
-            continue
-        start, end = _parse_hhmm(slot.get("start")), _parse_hhmm(slot.get("end"))
-        days = slot.get("days") or range(7)
-        try:
-            weekdays = frozenset(int(d) for d in days if 0 <= int(d) <= 6)
-        except (TypeError, ValueError):
-            continue
-        if start is None or end is None or end < start or not weekdays:
-            continue
-        slots.append(Availability(weekdays, TimeWindow(start, end)))
-    return tuple(slots)
-
-
-def team_spec(team: models.Team) -> TeamSpec:
-    """A team row as the planner's :class:`~outreach.domain.TeamSpec`."""
-    overrides: list[tuple[int, TimeWindow | None]] = []
-    for key, span in sorted((team.shift_by_weekday or {}).items()):
-        try:
-            weekday = int(key)
-        except ValueError:
-            continue
-        if not span:
-            overrides.append((weekday, None))
-            continue
-        start, end = _parse_hhmm(span[0]), _parse_hhmm(span[-1])
-        if start is None or end is None:
-            continue
-        overrides.append((weekday, TimeWindow(start, end)))
-    start_point = None
-    if team.start_lon is not None and team.start_lat is not None:
-        start_point = (float(team.start_lon), float(team.start_lat))
-    return TeamSpec(
-        id=team.id,
-        name=team.name,
-        skills=frozenset(str(s) for s in team.skills or ()),
-        shift=TimeWindow(seconds_of(team.shift_start), seconds_of(team.shift_end)),
-        shift_by_weekday=tuple(overrides),
-        start=start_point,
-        max_stops=team.max_stops,
-    )
-
-
-def rules_for(office: models.Office, **overrides: Any) -> PlanRules:
-    """The office's planning rules (sync deadline, card capacity), with ``overrides``."""
-    rules = PlanRules(
-        sync_deadline_s=seconds_of(office.sync_deadline) if office.sync_deadline else None,
-        daily_card_capacity=office.daily_card_capacity,
-    )
-    return dataclasses.replace(rules, **overrides)
-
-
-def site_for(
-    request: models.ServiceRequest,
-    *,
-    on: dt.date,
-    area: str = "",
-    setup_s: int = SETUP_S,
-    per_person_s: int = PER_PERSON_S,
-) -> Site:
-    """A request row as a :class:`~outreach.domain.Site` (priority as of day ``on``)."""
-    services = [str(s) for s in request.services or ()]
-    persons = max(1, int(request.persons or 1))
-    to_deadline = None if request.deadline is None else (request.deadline - on).days
-    return Site(
-        id=request.id,
-        lon=request.lon,
-        lat=request.lat,
-        service_s=service_seconds(persons, setup_s=setup_s, per_person_s=per_person_s),
-        persons=persons,
-        cards=cards_for(services, persons),
-        needs=frozenset(services) | frozenset(str(t) for t in request.required_traits or ()),
-        availability=parse_availability(request.availability or ()),
-        category=request.category,
-        priority=priority_for(
-            request.category,
-            waiting_days=waiting_days(request.verified_at or request.created_at, on),
-            days_to_deadline=to_deadline,
-        ),
-        deadline=request.deadline,
-        pinned_team_id=request.pinned_team_id,
-        pinned_date=request.pinned_date,
-        area=area,
-        label=request.tracking_code,
-    )
-
-
-def planned_route(
-    route: models.Route, *, locked: bool, sites: dict[int, Site] | None = None
-) -> PlannedRoute:
-    """A stored route as a :class:`~outreach.domain.PlannedRoute`.
-
-    Persons and cards are summed from ``sites`` (the requests as they are now) when given.
-    """
-    day = route.route_date
-    stops = tuple(
-        PlannedStop(
-            site_id=s.request_id,
-            sequence=s.sequence,
-            arrival_s=_since_midnight(s.arrival_at, day),
-            service_start_s=_since_midnight(s.service_start_at, day),
-            departure_s=_since_midnight(s.departure_at, day),
-            wait_s=s.wait_s,
-            service_s=s.service_s,
-            travel_s=s.travel_time_s,
-            distance_m=s.distance_m,
-            fallback=s.fallback_distance,
-            geometry=tuple((float(p[0]), float(p[1])) for p in s.leg_geometry or ()),
-        )
-        for s in route.stops
-    )
-    breaks = tuple(
-        PlannedBreak(
-            label=str(b.get("label", "")),
-            start_s=int(b.get("start_s", _parse_hhmm(b.get("start")) or 0)),
-            end_s=int(b.get("end_s", _parse_hhmm(b.get("end")) or 0)),
-            before_sequence=int(b.get("before_sequence", 0)),
-        )
-        for b in route.breaks or ()
-    )
-    last_departure = stops[-1].departure_s if stops else _since_midnight(route.start_at, day)
-    end_s = _since_midnight(route.end_at, day)
-    return PlannedRoute(
-        team_id=route.team_id,
-        day=day,
-        start_s=_since_midnight(route.start_at, day),
-        end_s=end_s,
-        stops=stops,
-        breaks=breaks,
-        return_travel_s=end_s - last_departure,
-        return_distance_m=route.distance_m - sum(s.distance_m for s in stops),
-        return_fallback=any(s.fallback for s in stops[-1:]),
-        return_geometry=tuple((float(p[0]), float(p[1])) for p in route.return_geometry or ()),
-        persons=sum(sites[s.site_id].persons for s in stops if s.site_id in sites)
-        if sites
-        else route.persons,
-        cards=sum(sites[s.site_id].cards for s in stops if s.site_id in sites) if sites else 0,
-        locked=locked,
-    )
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -265,21 +109,6 @@ class PlanInputs:
     keep_approved: bool
     locked_route_ids: tuple[int, ...]
     requests: dict[int, models.ServiceRequest]
-
-
-def _approved_routes(session: Session, office_id: int, *, from_date: dt.date) -> list[models.Route]:
-    stmt = (
-        select(models.Route)
-        .join(models.Plan)
-        .where(
-            models.Plan.office_id == office_id,
-            models.Plan.status == models.PlanStatus.APPROVED.value,
-            models.Route.approved.is_(True),
-            models.Route.route_date >= from_date,
-        )
-        .order_by(models.Route.route_date, models.Route.team_id, models.Route.id)
-    )
-    return list(session.scalars(stmt))
 
 
 def _select_teams(
@@ -351,7 +180,7 @@ def load_inputs(
     setup_s = int(float(settings.get("setup_min", SETUP_S / 60)) * 60)
     per_person_s = int(float(settings.get("per_person_min", PER_PERSON_S / 60)) * 60)
 
-    approved = _approved_routes(session, office.id, from_date=start_date)
+    approved = approved_routes(session, office.id, from_date=start_date)
     date_set = set(dates)
     locked_rows = [r for r in approved if keep_approved and r.route_date in date_set]
     elsewhere = {
@@ -459,9 +288,9 @@ def _snapshot(inputs: PlanInputs, matrix: TravelMatrix, result: PlanResult) -> d
                 "id": t.id,
                 "name": t.name,
                 "skills": sorted(t.skills),
-                "shift": [_clock(t.shift.start_s), _clock(t.shift.end_s)],
+                "shift": [clock(t.shift.start_s), clock(t.shift.end_s)],
                 "shift_by_weekday": {
-                    str(d): [_clock(w.start_s), _clock(w.end_s)] if w else []
+                    str(d): [clock(w.start_s), clock(w.end_s)] if w else []
                     for d, w in t.shift_by_weekday
                 },
                 "start": list(t.start) if t.start else None,
@@ -486,8 +315,8 @@ def _snapshot(inputs: PlanInputs, matrix: TravelMatrix, result: PlanResult) -> d
                 "availability": [
                     {
                         "days": sorted(a.weekdays),
-                        "start": _clock(a.window.start_s),
-                        "end": _clock(a.window.end_s),
+                        "start": clock(a.window.start_s),
+                        "end": clock(a.window.end_s),
                     }
                     for a in s.availability
                 ],
@@ -522,60 +351,6 @@ def _summary(result: PlanResult, violations: int) -> dict[str, Any]:
     }
 
 
-def _geometry(points: Sequence[tuple[float, float]]) -> list[list[float]]:
-    return [[round(lon, 6), round(lat, 6)] for lon, lat in points]
-
-
-def _store_route(plan: models.Plan, route: PlannedRoute) -> models.Route:
-    day = route.day
-    row = models.Route(
-        team_id=route.team_id,
-        route_date=day,
-        start_at=at_time(day, route.start_s),
-        end_at=at_time(day, route.end_s),
-        travel_time_s=route.travel_s,
-        distance_m=route.distance_m,
-        service_s=route.service_s,
-        wait_s=route.wait_s,
-        persons=route.persons,
-        # Kept (locked) routes are approved again only when this plan is approved.
-        approved=False,
-        return_geometry=_geometry(route.return_geometry),
-        breaks=[_break_json(b) for b in route.breaks],
-    )
-    row.stops = [_stop_row(day, s) for s in route.stops]
-    plan.routes.append(row)
-    return row
-
-
-def _break_json(b: PlannedBreak) -> dict[str, Any]:
-    # "start"/"end" for people; the seconds keep a kept route exact when it is read back.
-    return {
-        "label": b.label,
-        "start": _clock(b.start_s),
-        "end": _clock(b.end_s),
-        "start_s": b.start_s,
-        "end_s": b.end_s,
-        "before_sequence": b.before_sequence,
-    }
-
-
-def _stop_row(day: dt.date, stop: PlannedStop) -> models.Stop:
-    return models.Stop(
-        request_id=stop.site_id,
-        sequence=stop.sequence,
-        arrival_at=at_time(day, stop.arrival_s),
-        service_start_at=at_time(day, stop.service_start_s),
-        departure_at=at_time(day, stop.departure_s),
-        wait_s=stop.wait_s,
-        service_s=stop.service_s,
-        travel_time_s=stop.travel_s,
-        distance_m=stop.distance_m,
-        leg_geometry=_geometry(stop.geometry),
-        fallback_distance=stop.fallback,
-    )
-
-
 def save_plan(
     session: Session, inputs: PlanInputs, result: PlanResult, matrix: TravelMatrix
 ) -> models.Plan:
@@ -602,7 +377,7 @@ def save_plan(
     )
     session.add(plan)
     for route in result.routes:
-        _store_route(plan, route)
+        store_route(plan, route)
     for u in result.unassigned:
         plan.unassigned.append(
             models.PlanUnassigned(
@@ -700,7 +475,7 @@ def approve_plan(
     }
     in_plan = {s.request_id for r in plan.routes for s in r.stops}
     touched: set[int] = set()
-    for other in _approved_routes(session, plan.office_id, from_date=min(days, default=now.date())):
+    for other in approved_routes(session, plan.office_id, from_date=min(days, default=now.date())):
         if other.plan_id == plan.id or other.route_date not in days:
             continue
         other.approved = False
@@ -733,173 +508,6 @@ def approve_plan(
     )
     session.flush()
     return plan
-
-
-# --- urgent insertion ------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class UrgentResult:
-    """The stop an urgent request got, or why it could not go into the day's routes."""
-
-    stop: models.Stop | None
-    unassigned: UnassignedSite | None
-    added_travel_s: int = 0
-
-
-def _day_routes(session: Session, office_id: int, day: dt.date) -> list[models.Route]:
-    approved = [
-        r for r in _approved_routes(session, office_id, from_date=day) if r.route_date == day
-    ]
-    if approved:
-        return approved
-    latest = session.scalar(
-        select(models.Plan)
-        .join(models.Route)
-        .where(
-            models.Plan.office_id == office_id,
-            models.Plan.status == models.PlanStatus.DRAFT.value,
-            models.Route.route_date == day,
-        )
-        .order_by(models.Plan.id.desc())
-        .limit(1)
-    )
-    return [] if latest is None else [r for r in latest.routes if r.route_date == day]
-
-
-def insert_urgent(
-    session: Session,
-    travel: TravelModel,
-    *,
-    request_id: int,
-    day: dt.date,
-    office: models.Office | None = None,
-) -> UrgentResult:
-    """Insert request ``request_id`` into the routes of ``day`` at least added travel time.
-
-    The day's approved routes are used (else the newest draft's); every other visit keeps its
-    team and order, times after the new stop shift. If the plan is approved the request becomes
-    ``terjadwal``. Nothing raises when it does not fit: the reason comes back instead.
-
-    Raises
-    ------
-    NotFoundError
-        No such request.
-    PlanningError
-        The request is already on an approved route of another day.
-    """
-    office = office or get_office(session)
-    request = session.get(models.ServiceRequest, request_id)
-    if request is None or request.office_id != office.id:
-        msg = f"No request {request_id}."
-        raise NotFoundError(msg)
-    # On an approved route of another day and not closed yet (no outcome): a second visit.
-    elsewhere = [
-        r.route_date
-        for r in _approved_routes(session, office.id, from_date=dt.date.min)
-        if r.route_date != day
-        and request.status == Status.TERJADWAL.value
-        and any(s.request_id == request_id for s in r.stops)
-    ]
-    if elsewhere:
-        msg = f"Request {request_id} is already scheduled on {elsewhere[0].isoformat()}."
-        raise PlanningError(msg)
-    route_rows = _day_routes(session, office.id, day)
-    on_routes = [s.request_id for r in route_rows for s in r.stops]
-    if request_id in on_routes:
-        stop = next(s for r in route_rows for s in r.stops if s.request_id == request_id)
-        return UrgentResult(stop, None)
-    sites = [site_for(s.request, on=day) for r in route_rows for s in r.stops]
-    sites.append(site_for(request, on=day))
-    by_id = {x.id: x for x in sites}
-    routes = [planned_route(r, locked=r.approved, sites=by_id) for r in route_rows]
-    plan_row = route_rows[0].plan if route_rows else None
-    team_rows = [t for t in office.teams if t.active]
-    problem = PlanningProblem(
-        depot=(office.depot_lon, office.depot_lat),
-        dates=(day,),
-        teams=tuple(team_spec(t) for t in team_rows),
-        sites=tuple(sites),
-        rules=rules_for(office),
-    )
-    if plan_row is None:
-        left = UnassignedSite(request_id, Reason.NO_TEAMS.value, describe(Reason.NO_TEAMS), None)
-        return UrgentResult(None, left)
-    matrix = travel.matrix(problem_points(problem).points)
-    answer = insert_site(
-        problem, matrix, site_id=request_id, routes=routes, legs=travel.leg_geometry
-    )
-    if not isinstance(answer, Insertion):
-        return UrgentResult(None, answer)
-    stop = _apply_insertion(session, plan_row, route_rows, answer)
-    if plan_row.status == models.PlanStatus.APPROVED.value:
-        request.status = Status.TERJADWAL.value
-        request.scheduled_at = stop.service_start_at
-    summary = dict(plan_row.summary or {})
-    summary["insertions"] = [
-        *summary.get("insertions", []),
-        {
-            "request_id": request_id,
-            "team_id": answer.route.team_id,
-            "date": day.isoformat(),
-            "sequence": answer.sequence,
-            "added_travel_s": answer.added_travel_s,
-        },
-    ]
-    plan_row.summary = summary
-    session.flush()
-    return UrgentResult(stop, None, answer.added_travel_s)
-
-
-def _apply_insertion(
-    session: Session, plan: models.Plan, route_rows: Sequence[models.Route], answer: Insertion
-) -> models.Stop:
-    new = answer.route
-    day = new.day
-    row = next((r for r in route_rows if r.team_id == new.team_id), None)
-    if row is None:
-        row = _store_route(plan, new)
-        row.approved = plan.status == models.PlanStatus.APPROVED.value
-        session.flush()
-        return row.stops[0]
-    by_request = {s.request_id: s for s in row.stops}
-    for stop in row.stops:  # move out of the way of the unique (route, sequence)
-        stop.sequence = -stop.sequence
-    session.flush()
-    inserted: models.Stop | None = None
-    for planned in new.stops:
-        existing = by_request.get(planned.site_id)
-        if existing is None:
-            inserted = _stop_row(day, planned)
-            row.stops.append(inserted)
-            continue
-        fresh = _stop_row(day, planned)
-        for name in (
-            "sequence",
-            "arrival_at",
-            "service_start_at",
-            "departure_at",
-            "wait_s",
-            "service_s",
-            "travel_time_s",
-            "distance_m",
-            "leg_geometry",
-            "fallback_distance",
-        ):
-            setattr(existing, name, getattr(fresh, name))
-    row.start_at = at_time(day, new.start_s)
-    row.end_at = at_time(day, new.end_s)
-    row.travel_time_s = new.travel_s
-    row.distance_m = new.distance_m
-    row.service_s = new.service_s
-    row.wait_s = new.wait_s
-    row.persons = new.persons
-    row.return_geometry = _geometry(new.return_geometry)
-    row.breaks = [_break_json(b) for b in new.breaks]
-    session.flush()
-    session.expire(row, ["stops"])  # reload in sequence order
-    assert inserted is not None  # the new site is on the new route by construction
-    return inserted
 
 
 # --- reading ---------------------------------------------------------------------------------

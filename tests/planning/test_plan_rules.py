@@ -19,7 +19,7 @@ from outreach.planning.calendar import (
 from outreach.planning.clustering import cluster_sites, group_gaps, symmetric_times
 from outreach.planning.priority import cards_for, priority_for, service_seconds, waiting_days
 from outreach.planning.reasons import Reason, describe, format_date, title
-from outreach.planning.service import parse_availability
+from outreach.planning.records import parse_availability
 
 
 def test_public_holidays_and_sundays_are_not_working_days() -> None:

@@ -1,0 +1,295 @@
+"""Rows <-> planner dataclasses, and the queries the planning services share.
+
+- requests, teams and the office become :class:`~outreach.domain.Site`,
+  :class:`~outreach.domain.TeamSpec` and :class:`~outreach.domain.PlanRules` (priority as of
+  the first planned day; service time from the office's ``settings["planning"]``);
+- stored routes become :class:`~outreach.domain.PlannedRoute` again (kept approved routes,
+  urgent insertion), and planned routes become ``Route`` / ``Stop`` rows.
+
+Times of day are stored as naive wall-clock datetimes of the office's timezone; a break is
+stored as ``{"label", "start", "end", "start_s", "end_s", "before_sequence"}``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from outreach import models
+from outreach.domain import (
+    Availability,
+    PlannedBreak,
+    PlannedRoute,
+    PlannedStop,
+    PlanRules,
+    Site,
+    TeamSpec,
+    TimeWindow,
+)
+from outreach.planning.priority import (
+    PER_PERSON_S,
+    SETUP_S,
+    cards_for,
+    priority_for,
+    service_seconds,
+    waiting_days,
+)
+
+# --- conversions -----------------------------------------------------------------------------
+
+
+def seconds_of(value: dt.time) -> int:
+    """Seconds after midnight of a time of day."""
+    return value.hour * 3600 + value.minute * 60 + value.second
+
+
+def _parse_hhmm(text: Any) -> int | None:
+    try:
+        hour, minute = str(text).strip().replace(".", ":").split(":")
+        return int(hour) * 3600 + int(minute) * 60
+    except ValueError:
+        return None
+
+
+def at_time(day: dt.date, seconds: int) -> dt.datetime:
+    """``day`` plus ``seconds`` after midnight as a naive wall-clock datetime."""
+    return dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=int(seconds))
+
+
+def _since_midnight(value: dt.datetime, day: dt.date) -> int:
+    return int((value - dt.datetime.combine(day, dt.time())).total_seconds())
+
+
+def clock(seconds: int) -> str:
+    """``HH:MM`` of seconds after midnight."""
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def parse_availability(raw: Iterable[Any]) -> tuple[Availability, ...]:
+    """Read ``[{"days": [0, 1], "start": "08:00", "end": "12:00"}, ...]``; skip broken slots."""
+    slots: list[Availability] = []
+    for slot in raw or ():
+        if not isinstance(slot, dict):
+            continue
+        start, end = _parse_hhmm(slot.get("start")), _parse_hhmm(slot.get("end"))
+        days = slot.get("days") or range(7)
+        try:
+            weekdays = frozenset(int(d) for d in days if 0 <= int(d) <= 6)
+        except (TypeError, ValueError):
+            continue
+        if start is None or end is None or end < start or not weekdays:
+            continue
+        slots.append(Availability(weekdays, TimeWindow(start, end)))
+    return tuple(slots)
+
+
+def team_spec(team: models.Team) -> TeamSpec:
+    """A team row as the planner's :class:`~outreach.domain.TeamSpec`."""
+    overrides: list[tuple[int, TimeWindow | None]] = []
+    for key, span in sorted((team.shift_by_weekday or {}).items()):
+        try:
+            weekday = int(key)
+        except ValueError:
+            continue
+        if not span:
+            overrides.append((weekday, None))
+            continue
+        start, end = _parse_hhmm(span[0]), _parse_hhmm(span[-1])
+        if start is None or end is None:
+            continue
+        overrides.append((weekday, TimeWindow(start, end)))
+    start_point = None
+    if team.start_lon is not None and team.start_lat is not None:
+        start_point = (float(team.start_lon), float(team.start_lat))
+    return TeamSpec(
+        id=team.id,
+        name=team.name,
+        skills=frozenset(str(s) for s in team.skills or ()),
+        shift=TimeWindow(seconds_of(team.shift_start), seconds_of(team.shift_end)),
+        shift_by_weekday=tuple(overrides),
+        start=start_point,
+        max_stops=team.max_stops,
+    )
+
+
+def rules_for(office: models.Office, **overrides: Any) -> PlanRules:
+    """The office's planning rules (sync deadline, card capacity), with ``overrides``."""
+    rules = PlanRules(
+        sync_deadline_s=seconds_of(office.sync_deadline) if office.sync_deadline else None,
+        daily_card_capacity=office.daily_card_capacity,
+    )
+    return dataclasses.replace(rules, **overrides)
+
+
+def site_for(
+    request: models.ServiceRequest,
+    *,
+    on: dt.date,
+    area: str = "",
+    setup_s: int = SETUP_S,
+    per_person_s: int = PER_PERSON_S,
+) -> Site:
+    """A request row as a :class:`~outreach.domain.Site` (priority as of day ``on``)."""
+    services = [str(s) for s in request.services or ()]
+    persons = max(1, int(request.persons or 1))
+    to_deadline = None if request.deadline is None else (request.deadline - on).days
+    return Site(
+        id=request.id,
+        lon=request.lon,
+        lat=request.lat,
+        service_s=service_seconds(persons, setup_s=setup_s, per_person_s=per_person_s),
+        persons=persons,
+        cards=cards_for(services, persons),
+        needs=frozenset(services) | frozenset(str(t) for t in request.required_traits or ()),
+        availability=parse_availability(request.availability or ()),
+        category=request.category,
+        priority=priority_for(
+            request.category,
+            waiting_days=waiting_days(request.verified_at or request.created_at, on),
+            days_to_deadline=to_deadline,
+        ),
+        deadline=request.deadline,
+        pinned_team_id=request.pinned_team_id,
+        pinned_date=request.pinned_date,
+        area=area,
+        label=request.tracking_code,
+    )
+
+
+def planned_route(
+    route: models.Route, *, locked: bool, sites: dict[int, Site] | None = None
+) -> PlannedRoute:
+    """A stored route as a :class:`~outreach.domain.PlannedRoute`.
+
+    Persons and cards are summed from ``sites`` (the requests as they are now) when given.
+    """
+    day = route.route_date
+    stops = tuple(
+        PlannedStop(
+            site_id=s.request_id,
+            sequence=s.sequence,
+            arrival_s=_since_midnight(s.arrival_at, day),
+            service_start_s=_since_midnight(s.service_start_at, day),
+            departure_s=_since_midnight(s.departure_at, day),
+            wait_s=s.wait_s,
+            service_s=s.service_s,
+            travel_s=s.travel_time_s,
+            distance_m=s.distance_m,
+            fallback=s.fallback_distance,
+            geometry=tuple((float(p[0]), float(p[1])) for p in s.leg_geometry or ()),
+        )
+        for s in route.stops
+    )
+    breaks = tuple(
+        PlannedBreak(
+            label=str(b.get("label", "")),
+            start_s=int(b.get("start_s", _parse_hhmm(b.get("start")) or 0)),
+            end_s=int(b.get("end_s", _parse_hhmm(b.get("end")) or 0)),
+            before_sequence=int(b.get("before_sequence", 0)),
+        )
+        for b in route.breaks or ()
+    )
+    last_departure = stops[-1].departure_s if stops else _since_midnight(route.start_at, day)
+    end_s = _since_midnight(route.end_at, day)
+    return PlannedRoute(
+        team_id=route.team_id,
+        day=day,
+        start_s=_since_midnight(route.start_at, day),
+        end_s=end_s,
+        stops=stops,
+        breaks=breaks,
+        return_travel_s=end_s - last_departure,
+        return_distance_m=route.distance_m - sum(s.distance_m for s in stops),
+        return_fallback=any(s.fallback for s in stops[-1:]),
+        return_geometry=tuple((float(p[0]), float(p[1])) for p in route.return_geometry or ()),
+        persons=sum(sites[s.site_id].persons for s in stops if s.site_id in sites)
+        if sites
+        else route.persons,
+        cards=sum(sites[s.site_id].cards for s in stops if s.site_id in sites) if sites else 0,
+        locked=locked,
+    )
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+
+def geometry_json(points: Sequence[tuple[float, float]]) -> list[list[float]]:
+    """``[[lon, lat], ...]`` rounded to 6 decimals (about 10 cm)."""
+    return [[round(lon, 6), round(lat, 6)] for lon, lat in points]
+
+
+def store_route(plan: models.Plan, route: PlannedRoute) -> models.Route:
+    """Add ``route`` with its stops to ``plan`` as rows (not approved yet)."""
+    day = route.day
+    row = models.Route(
+        team_id=route.team_id,
+        route_date=day,
+        start_at=at_time(day, route.start_s),
+        end_at=at_time(day, route.end_s),
+        travel_time_s=route.travel_s,
+        distance_m=route.distance_m,
+        service_s=route.service_s,
+        wait_s=route.wait_s,
+        persons=route.persons,
+        # Kept (locked) routes are approved again only when this plan is approved.
+        approved=False,
+        return_geometry=geometry_json(route.return_geometry),
+        breaks=[break_json(b) for b in route.breaks],
+    )
+    row.stops = [stop_row(day, s) for s in route.stops]
+    plan.routes.append(row)
+    return row
+
+
+def break_json(b: PlannedBreak) -> dict[str, Any]:
+    """A break as stored in ``Route.breaks``."""
+    # "start"/"end" for people; the seconds keep a kept route exact when it is read back.
+    return {
+        "label": b.label,
+        "start": clock(b.start_s),
+        "end": clock(b.end_s),
+        "start_s": b.start_s,
+        "end_s": b.end_s,
+        "before_sequence": b.before_sequence,
+    }
+
+
+def stop_row(day: dt.date, stop: PlannedStop) -> models.Stop:
+    """A planned stop as a ``Stop`` row (times on ``day``)."""
+    return models.Stop(
+        request_id=stop.site_id,
+        sequence=stop.sequence,
+        arrival_at=at_time(day, stop.arrival_s),
+        service_start_at=at_time(day, stop.service_start_s),
+        departure_at=at_time(day, stop.departure_s),
+        wait_s=stop.wait_s,
+        service_s=stop.service_s,
+        travel_time_s=stop.travel_s,
+        distance_m=stop.distance_m,
+        leg_geometry=geometry_json(stop.geometry),
+        fallback_distance=stop.fallback,
+    )
+
+
+# --- queries ---------------------------------------------------------------------------------
+
+
+def approved_routes(session: Session, office_id: int, *, from_date: dt.date) -> list[models.Route]:
+    """Approved routes of approved plans of the office from ``from_date`` on, in order."""
+    stmt = (
+        select(models.Route)
+        .join(models.Plan)
+        .where(
+            models.Plan.office_id == office_id,
+            models.Plan.status == models.PlanStatus.APPROVED.value,
+            models.Route.approved.is_(True),
+            models.Route.route_date >= from_date,
+        )
+        .order_by(models.Route.route_date, models.Route.team_id, models.Route.id)
+    )
+    return list(session.scalars(stmt))

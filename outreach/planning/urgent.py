@@ -1,0 +1,202 @@
+"""Urgent requests into a day's routes, against the database.
+
+:func:`insert_urgent` loads the day's approved routes (else the newest draft's), asks the core
+(:func:`outreach.planning.insertion.insert_site`) for the cheapest feasible position, and
+updates the rows in place: the other visits keep their team and order, times after the new
+stop move, stop ids (and any outcomes recorded on them) stay. Nothing is committed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from outreach import models
+from outreach.domain import TravelModel, UnassignedSite
+from outreach.errors import NotFoundError, PlanningError
+from outreach.office import get_office
+from outreach.planning.insertion import Insertion, insert_site
+from outreach.planning.problem import PlanningProblem, problem_points
+from outreach.planning.reasons import Reason, describe
+from outreach.planning.records import (
+    approved_routes,
+    at_time,
+    break_json,
+    geometry_json,
+    planned_route,
+    rules_for,
+    site_for,
+    stop_row,
+    store_route,
+    team_spec,
+)
+
+Status = models.RequestStatus
+
+
+@dataclasses.dataclass(frozen=True)
+class UrgentResult:
+    """The stop an urgent request got, or why it could not go into the day's routes."""
+
+    stop: models.Stop | None
+    unassigned: UnassignedSite | None
+    added_travel_s: int = 0
+
+
+def _day_routes(session: Session, office_id: int, day: dt.date) -> list[models.Route]:
+    approved = [
+        r for r in approved_routes(session, office_id, from_date=day) if r.route_date == day
+    ]
+    if approved:
+        return approved
+    latest = session.scalar(
+        select(models.Plan)
+        .join(models.Route)
+        .where(
+            models.Plan.office_id == office_id,
+            models.Plan.status == models.PlanStatus.DRAFT.value,
+            models.Route.route_date == day,
+        )
+        .order_by(models.Plan.id.desc())
+        .limit(1)
+    )
+    return [] if latest is None else [r for r in latest.routes if r.route_date == day]
+
+
+def insert_urgent(
+    session: Session,
+    travel: TravelModel,
+    *,
+    request_id: int,
+    day: dt.date,
+    office: models.Office | None = None,
+) -> UrgentResult:
+    """Insert request ``request_id`` into the routes of ``day`` at least added travel time.
+
+    The day's approved routes are used (else the newest draft's); every other visit keeps its
+    team and order, times after the new stop shift. If the plan is approved the request becomes
+    ``terjadwal``. Nothing raises when it does not fit: the reason comes back instead.
+
+    Raises
+    ------
+    NotFoundError
+        No such request.
+    PlanningError
+        The request is already on an approved route of another day.
+    """
+    office = office or get_office(session)
+    request = session.get(models.ServiceRequest, request_id)
+    if request is None or request.office_id != office.id:
+        msg = f"No request {request_id}."
+        raise NotFoundError(msg)
+    # On an approved route of another day and not closed yet (no outcome): a second visit.
+    elsewhere = [
+        r.route_date
+        for r in approved_routes(session, office.id, from_date=dt.date.min)
+        if r.route_date != day
+        and request.status == Status.TERJADWAL.value
+        and any(s.request_id == request_id for s in r.stops)
+    ]
+    if elsewhere:
+        msg = f"Request {request_id} is already scheduled on {elsewhere[0].isoformat()}."
+        raise PlanningError(msg)
+    route_rows = _day_routes(session, office.id, day)
+    on_routes = [s.request_id for r in route_rows for s in r.stops]
+    if request_id in on_routes:
+        stop = next(s for r in route_rows for s in r.stops if s.request_id == request_id)
+        return UrgentResult(stop, None)
+    sites = [site_for(s.request, on=day) for r in route_rows for s in r.stops]
+    sites.append(site_for(request, on=day))
+    by_id = {x.id: x for x in sites}
+    routes = [planned_route(r, locked=r.approved, sites=by_id) for r in route_rows]
+    plan_row = route_rows[0].plan if route_rows else None
+    team_rows = [t for t in office.teams if t.active]
+    problem = PlanningProblem(
+        depot=(office.depot_lon, office.depot_lat),
+        dates=(day,),
+        teams=tuple(team_spec(t) for t in team_rows),
+        sites=tuple(sites),
+        rules=rules_for(office),
+    )
+    if plan_row is None:
+        left = UnassignedSite(request_id, Reason.NO_TEAMS.value, describe(Reason.NO_TEAMS), None)
+        return UrgentResult(None, left)
+    matrix = travel.matrix(problem_points(problem).points)
+    answer = insert_site(
+        problem, matrix, site_id=request_id, routes=routes, legs=travel.leg_geometry
+    )
+    if not isinstance(answer, Insertion):
+        return UrgentResult(None, answer)
+    stop = _apply_insertion(session, plan_row, route_rows, answer)
+    if plan_row.status == models.PlanStatus.APPROVED.value:
+        request.status = Status.TERJADWAL.value
+        request.scheduled_at = stop.service_start_at
+    summary = dict(plan_row.summary or {})
+    summary["insertions"] = [
+        *summary.get("insertions", []),
+        {
+            "request_id": request_id,
+            "team_id": answer.route.team_id,
+            "date": day.isoformat(),
+            "sequence": answer.sequence,
+            "added_travel_s": answer.added_travel_s,
+        },
+    ]
+    plan_row.summary = summary
+    session.flush()
+    return UrgentResult(stop, None, answer.added_travel_s)
+
+
+def _apply_insertion(
+    session: Session, plan: models.Plan, route_rows: Sequence[models.Route], answer: Insertion
+) -> models.Stop:
+    new = answer.route
+    day = new.day
+    row = next((r for r in route_rows if r.team_id == new.team_id), None)
+    if row is None:
+        row = store_route(plan, new)
+        row.approved = plan.status == models.PlanStatus.APPROVED.value
+        session.flush()
+        return row.stops[0]
+    by_request = {s.request_id: s for s in row.stops}
+    for stop in row.stops:  # move out of the way of the unique (route, sequence)
+        stop.sequence = -stop.sequence
+    session.flush()
+    inserted: models.Stop | None = None
+    for planned in new.stops:
+        existing = by_request.get(planned.site_id)
+        if existing is None:
+            inserted = stop_row(day, planned)
+            row.stops.append(inserted)
+            continue
+        fresh = stop_row(day, planned)
+        for name in (
+            "sequence",
+            "arrival_at",
+            "service_start_at",
+            "departure_at",
+            "wait_s",
+            "service_s",
+            "travel_time_s",
+            "distance_m",
+            "leg_geometry",
+            "fallback_distance",
+        ):
+            setattr(existing, name, getattr(fresh, name))
+    row.start_at = at_time(day, new.start_s)
+    row.end_at = at_time(day, new.end_s)
+    row.travel_time_s = new.travel_s
+    row.distance_m = new.distance_m
+    row.service_s = new.service_s
+    row.wait_s = new.wait_s
+    row.persons = new.persons
+    row.return_geometry = geometry_json(new.return_geometry)
+    row.breaks = [break_json(b) for b in new.breaks]
+    session.flush()
+    session.expire(row, ["stops"])  # reload in sequence order
+    assert inserted is not None  # the new site is on the new route by construction
+    return inserted
