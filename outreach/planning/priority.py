@@ -44,6 +44,10 @@ WAITING_CAP = 25
 CARD_SERVICES = frozenset({"perekaman_ktp", "cetak_ktp"})
 SETUP_S = 10 * 60
 PER_PERSON_S = 12 * 60
+# At an RW hall or a school the kit records a queue of people without moving or settling in at
+# each home: about 6 minutes a person (photo, ten fingerprints, iris, signature). At the home
+# rate a 40-person letter would not fit in any shift.
+COLLECTIVE_PER_PERSON_S = 6 * 60
 
 
 def priority_for(

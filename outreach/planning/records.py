@@ -32,6 +32,7 @@ from outreach.domain import (
     TimeWindow,
 )
 from outreach.planning.priority import (
+    COLLECTIVE_PER_PERSON_S,
     PER_PERSON_S,
     SETUP_S,
     cards_for,
@@ -133,16 +134,19 @@ def site_for(
     area: str = "",
     setup_s: int = SETUP_S,
     per_person_s: int = PER_PERSON_S,
+    collective_per_person_s: int = COLLECTIVE_PER_PERSON_S,
 ) -> Site:
     """A request row as a :class:`~outreach.domain.Site` (priority as of day ``on``)."""
     services = [str(s) for s in request.services or ()]
     persons = max(1, int(request.persons or 1))
+    collective = request.category == "kolektif" or request.letter_id is not None
+    per_person = collective_per_person_s if collective and persons > 1 else per_person_s
     to_deadline = None if request.deadline is None else (request.deadline - on).days
     return Site(
         id=request.id,
         lon=request.lon,
         lat=request.lat,
-        service_s=service_seconds(persons, setup_s=setup_s, per_person_s=per_person_s),
+        service_s=service_seconds(persons, setup_s=setup_s, per_person_s=per_person),
         persons=persons,
         cards=cards_for(services, persons),
         needs=frozenset(services) | frozenset(str(t) for t in request.required_traits or ()),

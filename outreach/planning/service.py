@@ -14,8 +14,9 @@ What is eligible
     (``no_location``).
 
 Service parameters
-    ``Office.settings["planning"]`` may set ``setup_min`` (10) and ``per_person_min`` (12); the
-    office's ``sync_deadline`` and ``daily_card_capacity`` become the plan's rules.
+    ``Office.settings["planning"]`` may set ``setup_min`` (10), ``per_person_min`` (12, a home
+    visit) and ``collective_per_person_min`` (6, a queue at a collective visit); the office's
+    ``sync_deadline`` and ``daily_card_capacity`` become the plan's rules.
 
 Times
     Route and stop times are wall-clock times of the office's timezone, stored naive.
@@ -62,6 +63,7 @@ from outreach.planning.calendar import working_days
 from outreach.planning.engine import plan_routes
 from outreach.planning.feasibility import check_plan
 from outreach.planning.priority import (
+    COLLECTIVE_PER_PERSON_S,
     PER_PERSON_S,
     SETUP_S,
 )
@@ -179,6 +181,9 @@ def load_inputs(
     settings = (office.settings or {}).get("planning", {}) or {}
     setup_s = int(float(settings.get("setup_min", SETUP_S / 60)) * 60)
     per_person_s = int(float(settings.get("per_person_min", PER_PERSON_S / 60)) * 60)
+    collective_s = int(
+        float(settings.get("collective_per_person_min", COLLECTIVE_PER_PERSON_S / 60)) * 60
+    )
 
     approved = approved_routes(session, office.id, from_date=start_date)
     date_set = set(dates)
@@ -215,6 +220,7 @@ def load_inputs(
             area=areas.get(r.kelurahan_id, "") if r.kelurahan_id else "",
             setup_s=setup_s,
             per_person_s=per_person_s,
+            collective_per_person_s=collective_s,
         )
         for r in rows
     )

@@ -213,3 +213,16 @@ def test_urgent_insert_refuses_a_request_scheduled_on_another_day(session: Sessi
         insert_urgent(
             session, StraightLineModel(), request_id=requests[0].id, day=tuesday, office=office
         )
+
+
+def test_a_forty_person_collective_visit_fits_one_shift(session: Session) -> None:
+    office = _office(session, teams=1)
+    hall = _request(session, office, 1, 1500, category="kolektif", persons=40)
+    home = _request(session, office, 2, -1500, persons=40)  # 40 at the home rate: 8 h 10 min
+    plan = create_plan(session, StraightLineModel(), start_date=MONDAY, office=office)
+    (route,) = plan.routes
+    (stop,) = route.stops
+    assert stop.request_id == hall.id
+    assert stop.service_s == 10 * 60 + 40 * 6 * 60
+    (left,) = plan.unassigned
+    assert left.request_id == home.id and left.reason == "too_long"
