@@ -25,9 +25,9 @@ def register_web(app: Flask) -> None:
     login_manager.login_message = "Silakan masuk untuk membuka halaman ini."
     login_manager.login_message_category = "warning"
 
-    from outreach.web import assets, auth, coordinator, errors, main, public
+    from outreach.web import assets, auth, coordinator, errors, main, plans, public
 
-    for module in (assets, auth, main, public, coordinator, errors):
+    for module in (assets, auth, main, public, coordinator, plans, errors):
         app.register_blueprint(module.bp)
 
     @app.context_processor

@@ -1,0 +1,550 @@
+"""Coordinator pages for plans: list and create, read a plan with its map, approve, insert.
+
+The planning engine (:mod:`outreach.planning.service`) does the work; these views parse the
+form, call it once, commit and render. Residents' names are shown (staff only); NIK and phone
+numbers are never needed here and never shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.datastructures import MultiDict
+
+from outreach import models
+from outreach.db import get_session
+from outreach.domain import TravelModel
+from outreach.errors import NotFoundError, OutreachError, PlanningError, RegionError
+from outreach.office import get_office
+from outreach.planning.calendar import working_days
+from outreach.planning.reasons import format_date, title
+from outreach.planning.service import UrgentResult, approve_plan, create_plan, insert_urgent
+from outreach.render import maps
+from outreach.render.mapdata import RequestPoint
+from outreach.render.style import CATEGORY_LABELS
+from outreach.web import main
+from outreach.web.auth import staff_required
+
+bp = Blueprint("plans", __name__, url_prefix="/rencana")
+MAX_DAYS = 10
+PLAN_STATUS_LABELS = {"draft": "Draf", "approved": "Disetujui", "superseded": "Diganti"}
+
+
+@bp.before_request
+@staff_required("coordinator")
+def _coordinators_only() -> None:
+    """Every page here needs a signed-in coordinator (or admin)."""
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "PLAN_STATUS_LABELS": PLAN_STATUS_LABELS,
+        "CATEGORY_LABELS": CATEGORY_LABELS,
+        "format_date": format_date,
+        "hhmm": _hhmm,
+        "minutes": _minutes,
+    }
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index() -> ResponseReturnValue:
+    """The plans, newest first, and the form that makes a new draft."""
+    session = get_session()
+    office = _office(session)
+    if request.method == "GET":
+        return _render_index(session, office, _default_form(office))
+    form, errors = parse_plan_form(request.form)
+    if office is None:
+        errors["form"] = _("Kantor belum diatur; jalankan penyiapan kantor terlebih dahulu.")
+    if errors:
+        return _render_index(session, office, form, errors, status=400)
+    assert office is not None  # errors["form"] is set otherwise
+    try:
+        plan = create_plan(
+            session,
+            _travel(office),
+            start_date=form.start,
+            days=form.days,
+            teams=form.teams or None,
+            seed=current_app.config["PLANNING_SEED"],
+            keep_approved=not form.replan,
+            office=office,
+        )
+    except OutreachError as exc:
+        session.rollback()
+        errors["form"] = _error_text(exc)
+        return _render_index(session, office, form, errors, status=400)
+    session.commit()
+    flash(_("Draf rencana #%(id)s dibuat.", id=plan.id), "info")
+    return redirect(url_for("plans.detail", plan_id=plan.id), code=303)
+
+
+@bp.route("/<int:plan_id>")
+def detail(plan_id: int) -> ResponseReturnValue:
+    """One plan: summary, per day and team the route table, the unassigned, the map."""
+    session = get_session()
+    plan = _get(session, plan_id)
+    office = session.get(models.Office, plan.office_id)
+    if office is None:
+        abort(404)
+    page = render_template(
+        "plans/detail.html",
+        plan=plan,
+        office=office,
+        days=plan_days(plan),
+        unassigned=unassigned_groups(session, plan),
+        fallback=_uses_fallback(plan),
+        created=_local(plan.created_at, office),
+        map=_plan_map(session, office, plan),
+    )
+    return page, 200, {"Cache-Control": "private, no-store"}
+
+
+@bp.route("/<int:plan_id>/setujui", methods=["POST"])
+def approve(plan_id: int) -> ResponseReturnValue:
+    """Approve a draft: its requests become terjadwal."""
+    session = get_session()
+    plan = _get(session, plan_id)
+    try:
+        approve_plan(session, plan.id, actor=f"user:{current_user.id}")
+    except PlanningError:
+        session.rollback()
+        flash(_("Hanya draf yang dapat disetujui."), "error")
+        return redirect(url_for("plans.detail", plan_id=plan_id), code=303)
+    session.commit()
+    visits = sum(len(r.stops) for r in plan.routes)
+    flash(_("Rencana disetujui: %(n)s permohonan terjadwal.", n=visits), "info")
+    return redirect(url_for("plans.detail", plan_id=plan_id), code=303)
+
+
+@bp.route("/<int:plan_id>/sisip", methods=["GET", "POST"])
+def insert(plan_id: int) -> ResponseReturnValue:
+    """Insert an urgent request (by tracking code) into one day of the plan."""
+    session = get_session()
+    plan = _get(session, plan_id)
+    values = {
+        "kode": request.form.get("kode", "").strip().upper(),
+        "hari": request.form.get("hari", ""),
+    }
+    if request.method == "GET":
+        return render_template(
+            "plans/insert.html", plan=plan, dates=_plan_dates(plan), values=values
+        )
+    try:
+        code, result = _insert(session, plan, values["kode"], values["hari"])
+    except OutreachError as exc:
+        session.rollback()
+        return render_template(
+            "plans/insert.html",
+            plan=plan,
+            dates=_plan_dates(plan),
+            values=values,
+            error=_error_text(exc),
+        ), 400
+    session.commit()
+    _flash_insert(code, result)
+    return redirect(url_for("plans.detail", plan_id=plan_id), code=303)
+
+
+# --- form ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanForm:
+    """The new-plan form as typed (``raw_*``) and as read."""
+
+    raw_start: str = ""
+    raw_days: str = "1"
+    start: dt.date = dt.date.min
+    days: int = 1
+    teams: list[int] = field(default_factory=list)
+    replan: bool = False
+
+
+def parse_plan_form(form: MultiDict[str, str]) -> tuple[PlanForm, dict[str, str]]:
+    """Read the new-plan form; errors by field name, in Indonesian."""
+    parsed = PlanForm(
+        raw_start=form.get("mulai", "").strip(),
+        raw_days=form.get("hari", "").strip(),
+        teams=[int(t) for t in form.getlist("tim") if t.strip().isdigit()],
+        replan=form.get("rencanakan_ulang") == "ya",
+    )
+    errors: dict[str, str] = {}
+    start = _parse_date(parsed.raw_start)
+    if start is None:
+        errors["mulai"] = _("Isi tanggal mulai yang benar (hari/bulan/tahun).")
+    else:
+        parsed.start = start
+    if parsed.raw_days.isdigit() and 1 <= int(parsed.raw_days) <= MAX_DAYS:
+        parsed.days = int(parsed.raw_days)
+    else:
+        errors["hari"] = _("Jumlah hari harus 1 sampai %(n)s.", n=MAX_DAYS)
+    if not parsed.teams:
+        errors["tim"] = _("Pilih paling sedikit satu tim.")
+    return parsed, errors
+
+
+def _parse_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _default_form(office: models.Office | None) -> PlanForm:
+    start = working_days(_today(office) + dt.timedelta(days=1), 1)[0]
+    teams = [t.id for t in office.teams if t.active] if office else []
+    return PlanForm(raw_start=start.isoformat(), start=start, teams=teams)
+
+
+def _render_index(
+    session: Session,
+    office: models.Office | None,
+    form: PlanForm,
+    errors: dict[str, str] | None = None,
+    *,
+    status: int = 200,
+) -> ResponseReturnValue:
+    plans = (
+        session.scalars(
+            select(models.Plan)
+            .where(models.Plan.office_id == office.id)
+            .options(selectinload(models.Plan.unassigned))
+            .order_by(models.Plan.created_at.desc(), models.Plan.id.desc())
+        ).all()
+        if office
+        else []
+    )
+    return render_template(
+        "plans/index.html",
+        office=office,
+        plans=plans,
+        teams=[t for t in office.teams if t.active] if office else [],
+        form=form,
+        errors=errors or {},
+        max_days=MAX_DAYS,
+        created={p.id: _local(p.created_at, office) for p in plans} if office else {},
+    ), status
+
+
+def _error_text(exc: OutreachError) -> str:
+    """A domain error in Indonesian (domain messages are English, for logs and the CLI)."""
+    if isinstance(exc, PlanInputError):
+        return str(exc)
+    if isinstance(exc, RegionError):
+        return str(
+            _(
+                "Data wilayah kantor belum dimuat atau rusak; impor wilayah terlebih dahulu "
+                "(outreach region import). Rencana belum dibuat."
+            )
+        )
+    if isinstance(exc, NotFoundError):
+        return str(_("Data tidak ditemukan (kantor, tim atau permohonan): %(msg)s", msg=str(exc)))
+    return str(_("Permintaan tidak dapat dijalankan: %(msg)s", msg=str(exc)))
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _office(session: Session) -> models.Office | None:
+    try:
+        return get_office(session)
+    except NotFoundError:
+        return None
+
+
+def _get(session: Session, plan_id: int) -> models.Plan:
+    plan = session.get(models.Plan, plan_id)
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def _travel(office: models.Office) -> TravelModel:
+    # Imported here: outreach.geo pulls in osmnx, which only planning needs.
+    from outreach.geo.network import travel_model_for
+
+    return travel_model_for(
+        office.region_slug,
+        search_dirs=current_app.config["REGIONS_DIRS"],
+        cache_dir=current_app.config["CACHE_DIR"],
+    )
+
+
+def _today(office: models.Office | None) -> dt.date:
+    return main._today(office) if office else dt.date.today()
+
+
+def _local(at: dt.datetime, office: models.Office | None) -> dt.datetime:
+    """A stored UTC timestamp on the office's clock."""
+    zone = zoneinfo.ZoneInfo(office.timezone if office else "Asia/Jakarta")
+    return at.replace(tzinfo=dt.UTC).astimezone(zone).replace(tzinfo=None)
+
+
+def _hhmm(at: dt.datetime | dt.time | None) -> str:
+    """``09.30``: a clock time as written in Indonesian."""
+    return "" if at is None else f"{at.hour:02d}.{at.minute:02d}"
+
+
+def _minutes(seconds: int | float | None) -> int:
+    return round((seconds or 0) / 60)
+
+
+def _uses_fallback(plan: models.Plan) -> bool:
+    matrix = (plan.inputs or {}).get("matrix", {}) or {}
+    return matrix.get("method") == "fallback" or bool(matrix.get("fallback_points"))
+
+
+def _plan_dates(plan: models.Plan) -> list[dt.date]:
+    dates = {dt.date.fromisoformat(d) for d in (plan.inputs or {}).get("dates", [])}
+    return sorted(dates | {r.route_date for r in plan.routes})
+
+
+class PlanInputError(OutreachError):
+    """Bad input on a plan page; the message is already Indonesian."""
+
+
+def _insert(
+    session: Session, plan: models.Plan, code: str, day_text: str
+) -> tuple[str, UrgentResult]:
+    req = session.scalar(
+        select(models.ServiceRequest).where(
+            models.ServiceRequest.tracking_code == code,
+            models.ServiceRequest.office_id == plan.office_id,
+        )
+    )
+    if req is None:
+        raise PlanInputError(_("Kode pelacakan tidak ditemukan."))
+    day = _parse_date(day_text)
+    if day is None or day not in _plan_dates(plan):
+        raise PlanInputError(_("Pilih salah satu hari rencana ini."))
+    office = get_office(session)
+    result = insert_urgent(session, _travel(office), request_id=req.id, day=day, office=office)
+    return req.tracking_code, result
+
+
+def _flash_insert(code: str, result: UrgentResult) -> None:
+    if result.stop is not None:
+        flash(
+            _(
+                "%(code)s disisipkan: urutan %(seq)s, perkiraan tiba %(at)s.",
+                code=code,
+                seq=result.stop.sequence,
+                at=_hhmm(result.stop.arrival_at),
+            ),
+            "info",
+        )
+    else:
+        reason = result.unassigned.message if result.unassigned else ""
+        flash(_("%(code)s tidak dapat disisipkan. %(why)s", code=code, why=reason), "warning")
+
+
+# --- what the detail page shows --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StopRow:
+    """One visit in a route table."""
+
+    sequence: int
+    arrival: dt.datetime
+    wait_min: int
+    service_min: int
+    request_id: int
+    tracking_code: str
+    name: str
+    category: str
+    kelurahan: str
+    rt: str
+    rw: str
+    persons: int
+    distance_km: float
+    travel_min: int
+    fallback: bool
+    kind: str = "stop"
+
+
+@dataclass(frozen=True)
+class BreakRow:
+    """A break (lunch, Friday prayer) between two visits."""
+
+    label: str
+    start: str
+    end: str
+    kind: str = "break"
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    """One team's route on one day, ready for a table."""
+
+    route: models.Route
+    team_name: str
+    rows: list[StopRow | BreakRow]
+    return_min: int
+    return_km: float
+
+
+@dataclass(frozen=True)
+class PlanDay:
+    """The routes of one day."""
+
+    day: dt.date
+    routes: list[RouteTable]
+
+    @property
+    def visits(self) -> int:
+        """Visits on this day, all teams."""
+        return sum(len(t.route.stops) for t in self.routes)
+
+
+def plan_days(plan: models.Plan) -> list[PlanDay]:
+    """The plan's routes by day, then team name; days without routes are listed empty."""
+    by_day: dict[dt.date, list[RouteTable]] = {d: [] for d in _plan_dates(plan)}
+    for route in plan.routes:
+        by_day.setdefault(route.route_date, []).append(route_table(route))
+    return [
+        PlanDay(day, sorted(tables, key=lambda t: t.team_name))
+        for day, tables in sorted(by_day.items())
+    ]
+
+
+def route_table(route: models.Route) -> RouteTable:
+    """The rows of a route: its stops in order with its breaks where they fall."""
+    breaks = sorted(route.breaks or (), key=lambda b: b.get("start_s", 0))
+    rows: list[StopRow | BreakRow] = []
+    for stop in route.stops:
+        rows.extend(_break_row(b) for b in breaks if b.get("before_sequence") == stop.sequence)
+        rows.append(_stop_row(stop))
+    seqs = {s.sequence for s in route.stops}
+    rows.extend(_break_row(b) for b in breaks if b.get("before_sequence") not in seqs)
+    return RouteTable(
+        route=route,
+        team_name=route.team.name,
+        rows=rows,
+        return_min=_minutes(route.travel_time_s - sum(s.travel_time_s for s in route.stops)),
+        return_km=max(0, route.distance_m - sum(s.distance_m for s in route.stops)) / 1000,
+    )
+
+
+def _break_row(b: dict[str, Any]) -> BreakRow:
+    return BreakRow(
+        label=str(b.get("label", "")),
+        start=str(b.get("start", "")).replace(":", "."),
+        end=str(b.get("end", "")).replace(":", "."),
+    )
+
+
+def _stop_row(stop: models.Stop) -> StopRow:
+    req = stop.request
+    return StopRow(
+        sequence=stop.sequence,
+        arrival=stop.arrival_at,
+        wait_min=_minutes(stop.wait_s),
+        service_min=_minutes(stop.service_s),
+        request_id=req.id,
+        tracking_code=req.tracking_code,
+        name=req.person_name,
+        category=req.category,
+        kelurahan=req.kelurahan.name if req.kelurahan else "",
+        rt=req.rt,
+        rw=req.rw,
+        persons=req.persons,
+        distance_km=stop.distance_m / 1000,
+        travel_min=_minutes(stop.travel_time_s),
+        fallback=stop.fallback_distance,
+    )
+
+
+@dataclass(frozen=True)
+class UnassignedItem:
+    """A request left out, with the plan's explanation."""
+
+    row: models.PlanUnassigned
+    request: models.ServiceRequest | None
+
+
+@dataclass(frozen=True)
+class UnassignedGroup:
+    """Requests left out for one reason."""
+
+    reason: str
+    title: str
+    items: list[UnassignedItem]
+
+
+def unassigned_groups(session: Session, plan: models.Plan) -> list[UnassignedGroup]:
+    """The unassigned requests grouped by reason, largest group first."""
+    ids = [u.request_id for u in plan.unassigned]
+    requests = {
+        r.id: r
+        for r in session.scalars(
+            select(models.ServiceRequest)
+            .where(models.ServiceRequest.id.in_(ids))
+            .options(selectinload(models.ServiceRequest.kelurahan))
+        )
+    }
+    grouped: dict[str, list[UnassignedItem]] = {}
+    for u in sorted(plan.unassigned, key=lambda u: u.request_id):
+        grouped.setdefault(u.reason, []).append(UnassignedItem(u, requests.get(u.request_id)))
+    return [
+        UnassignedGroup(reason, _title(reason), items)
+        for reason, items in sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]
+
+
+def _title(reason: str) -> str:
+    try:
+        return title(reason)
+    except ValueError:  # a code from a newer version: show it as is
+        return reason
+
+
+def _plan_map(session: Session, office: models.Office, plan: models.Plan) -> maps.MapParts | None:
+    """The plan's routes on the staff map (same building blocks as the home map)."""
+    region = main._region(session, office)
+    if region is None or not plan.routes:
+        return None
+    team_order = {team.id: i for i, team in enumerate(office.teams)}
+    depot = (office.depot_lon, office.depot_lat)
+    lines = [main._route_line(r, team_order.get(r.team_id, 0), depot) for r in plan.routes]
+    points = [
+        RequestPoint(
+            tracking_code=s.request.tracking_code,
+            category=s.request.category,
+            status=s.request.status,
+            lon=float(s.request.lon),
+            lat=float(s.request.lat),
+            kelurahan=s.request.kelurahan.name if s.request.kelurahan else "",
+            rt=s.request.rt,
+            rw=s.request.rw,
+            persons=s.request.persons,
+            person_name=s.request.person_name,
+            services=tuple(str(x) for x in s.request.services),
+            detail_url=url_for("coordinator.detail", request_id=s.request_id),
+        )
+        for r in plan.routes
+        for s in r.stops
+        if s.request.lon is not None and s.request.lat is not None
+    ]
+    m = maps.make_staff_map(
+        view=main._view(office, region),
+        assets=main._assets(region),
+        areas=main._areas(session, office.region_slug, {}),
+        requests=points,
+        routes=lines,
+    )
+    return maps.map_parts(m)
