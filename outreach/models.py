@@ -83,6 +83,13 @@ class Service(enum.StrEnum):
     PINDAH = "pindah"
 
 
+class Trait(enum.StrEnum):
+    """Team traits a visit may need (a request lists them in ``required_traits``)."""
+
+    PETUGAS_PEREMPUAN = "petugas_perempuan"  # a female officer
+    BAHASA_ISYARAT = "bahasa_isyarat"  # an officer who signs
+
+
 class RequestStatus(enum.StrEnum):
     """Lifecycle of a request (see DESIGN.md)."""
 

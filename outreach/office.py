@@ -17,7 +17,6 @@ from outreach import models
 from outreach.errors import NotFoundError, OutreachError
 
 WEEKDAYS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "sabtu": 5, "minggu": 6}
-KNOWN_TRAITS = ("petugas_perempuan", "bahasa_isyarat")
 
 
 def parse_time(value: str) -> dt.time:
@@ -196,7 +195,7 @@ def save_team(
     if not name.strip():
         msg = "A team needs a name."
         raise OutreachError(msg)
-    allowed = {s.value for s in models.Service} | set(KNOWN_TRAITS)
+    allowed = {s.value for s in models.Service} | {t.value for t in models.Trait}
     unknown = sorted(set(skills) - allowed)
     if unknown:
         msg = f"Unknown skill(s) {', '.join(unknown)}; known: {', '.join(sorted(allowed))}."

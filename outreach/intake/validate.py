@@ -26,7 +26,7 @@ from outreach.intake.fields import (
 from outreach.intake.locate import AreaLookup, Location, parse_point, resolve_location
 from outreach.intake.nik import NikInfo, Wilayah, parse_nik
 from outreach.intake.phone import normalise_phone
-from outreach.models import Category, Service
+from outreach.models import Category, Service, Trait
 
 FLAG_NIK_OUTSIDE = "nik_luar_wilayah"
 FLAG_AGE = "usia_tidak_sesuai_layanan"
@@ -47,7 +47,7 @@ RELATIONS = (
     "pengurus_rt_rw",
     "lainnya",
 )
-TRAITS = ("petugas_perempuan", "bahasa_isyarat")
+TRAITS = tuple(t.value for t in Trait)
 MAX_TEXT = 1000
 MAX_LINE = 300
 
