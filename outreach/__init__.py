@@ -28,6 +28,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = config_module.ensure_secret_key(Path(app.config["DATA_DIR"]))
 
     from outreach.privacy import install_log_redaction
 

@@ -8,6 +8,7 @@ the mapping handed to :func:`outreach.create_app` (tests use that).
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ def defaults() -> dict[str, Any]:
     """Return the default configuration as a fresh dict."""
     data_dir = PROJECT_ROOT / "data"
     return {
-        "SECRET_KEY": "dev-only-change-me",
+        # None: a random key is made once and kept in DATA_DIR/secret_key (see create_app).
+        "SECRET_KEY": None,
         "DATA_DIR": str(data_dir),
         "DATABASE_URL": f"sqlite:///{data_dir / 'outreach.db'}",
         # Folders searched, in order, for region packs (one sub-folder per region slug).
@@ -46,6 +48,21 @@ def defaults() -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PLANNING_SEED": 1,
     }
+
+
+def ensure_secret_key(data_dir: Path) -> str:
+    """Return the key kept in ``data_dir/secret_key``, creating it (mode 0600) on first use.
+
+    Sessions and CSRF tokens stay valid across restarts without anyone having to invent a key,
+    and no key is ever committed.
+    """
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
 
 
 def _coerce(value: str) -> Any:

@@ -71,3 +71,13 @@ def test_unknown_page_is_indonesian_404(client: FlaskClient) -> None:
 def test_vendor_leaflet_is_served_locally(client: FlaskClient) -> None:
     with client.get("/vendor/leaflet/leaflet.js") as res:
         assert res.status_code == 200 and b"Leaflet" in res.data[:400]
+
+
+def test_secret_key_is_made_once_and_kept(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from outreach import create_app
+
+    config = {"DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    first = create_app(config).config["SECRET_KEY"]
+    assert len(first) == 64
+    assert create_app(config).config["SECRET_KEY"] == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
