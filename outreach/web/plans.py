@@ -53,6 +53,7 @@ def _labels() -> dict[str, Any]:
         "format_date": format_date,
         "hhmm": _hhmm,
         "minutes": _minutes,
+        "km": _km,
     }
 
 
@@ -303,6 +304,11 @@ def _minutes(seconds: int | float | None) -> int:
     return round((seconds or 0) / 60)
 
 
+def _km(distance_m: int | float | None) -> str:
+    """``1,2 km``: one decimal, with the Indonesian decimal comma."""
+    return f"{(distance_m or 0) / 1000:.1f}".replace(".", ",") + " km"
+
+
 def _uses_fallback(plan: models.Plan) -> bool:
     matrix = (plan.inputs or {}).get("matrix", {}) or {}
     return matrix.get("method") == "fallback" or bool(matrix.get("fallback_points"))
@@ -361,6 +367,7 @@ class StopRow:
 
     sequence: int
     arrival: dt.datetime
+    service_start: dt.datetime
     wait_min: int
     service_min: int
     request_id: int
@@ -371,7 +378,7 @@ class StopRow:
     rt: str
     rw: str
     persons: int
-    distance_km: float
+    distance_m: int
     travel_min: int
     fallback: bool
     kind: str = "stop"
@@ -395,7 +402,7 @@ class RouteTable:
     team_name: str
     rows: list[StopRow | BreakRow]
     return_min: int
-    return_km: float
+    return_m: int
 
 
 @dataclass(frozen=True)
@@ -436,13 +443,14 @@ def route_table(route: models.Route) -> RouteTable:
         team_name=route.team.name,
         rows=rows,
         return_min=_minutes(route.travel_time_s - sum(s.travel_time_s for s in route.stops)),
-        return_km=max(0, route.distance_m - sum(s.distance_m for s in route.stops)) / 1000,
+        return_m=max(0, route.distance_m - sum(s.distance_m for s in route.stops)),
     )
 
 
 def _break_row(b: dict[str, Any]) -> BreakRow:
+    label = str(b.get("label", ""))
     return BreakRow(
-        label=str(b.get("label", "")),
+        label=label[:1].upper() + label[1:],
         start=str(b.get("start", "")).replace(":", "."),
         end=str(b.get("end", "")).replace(":", "."),
     )
@@ -453,6 +461,7 @@ def _stop_row(stop: models.Stop) -> StopRow:
     return StopRow(
         sequence=stop.sequence,
         arrival=stop.arrival_at,
+        service_start=stop.service_start_at,
         wait_min=_minutes(stop.wait_s),
         service_min=_minutes(stop.service_s),
         request_id=req.id,
@@ -463,7 +472,7 @@ def _stop_row(stop: models.Stop) -> StopRow:
         rt=req.rt,
         rw=req.rw,
         persons=req.persons,
-        distance_km=stop.distance_m / 1000,
+        distance_m=stop.distance_m,
         travel_min=_minutes(stop.travel_time_s),
         fallback=stop.fallback_distance,
     )

@@ -270,5 +270,10 @@ def test_demo_week_plan(demo_client: FlaskClient) -> None:
     for route in plan.routes:
         assert route.stops[0].request.tracking_code in page
     assert page.count('class="data route-table"') == len(plan.routes)
+    # Lunch breaks stored on the routes show as rows, with the Indonesian clock.
+    breaks = [b for r in plan.routes for b in r.breaks]
+    assert breaks and page.count('class="break-row"') == len(breaks)
+    first = breaks[0]
+    assert f"{first['start'].replace(':', '.')}–{first['end'].replace(':', '.')}" in page
     res = demo_client.post(f"/rencana/{plan.id}/setujui", follow_redirects=True)
     assert "Rencana disetujui" in res.get_data(as_text=True)
