@@ -34,9 +34,14 @@ def mask_phone(phone: str | None) -> str:
     return s[:head] + "*" * (len(s) - head - 3) + s[-3:]
 
 
+# Any other run of 10+ digits (e.g. a phone number URL-encoded in an access log: %2B62812...).
+_LONG_DIGITS_RE = re.compile(r"\d{10,}")
+
+
 def redact(text: str) -> str:
     """Replace anything that looks like a NIK or an Indonesian phone number."""
-    return _PHONE_RE.sub("[telepon]", _NIK_RE.sub("[NIK]", text))
+    text = _PHONE_RE.sub("[telepon]", _NIK_RE.sub("[NIK]", text))
+    return _LONG_DIGITS_RE.sub("[angka]", text)
 
 
 class RedactingFilter(logging.Filter):
@@ -51,10 +56,21 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# Loggers that write request lines (a search by NIK puts it in the query string).
+ACCESS_LOGGERS = ("werkzeug", "gunicorn.access", "waitress")
+
+
 def install_log_redaction(logger: logging.Logger | None = None) -> None:
-    """Attach :class:`RedactingFilter` to the handlers of ``logger`` (root by default)."""
+    """Attach :class:`RedactingFilter` to ``logger`` (root by default) and its handlers.
+
+    A logger's own filters see only records made on that logger, so the access loggers of the
+    WSGI servers get the filter too; handlers see everything that propagates to them.
+    """
     target = logger or logging.getLogger()
     flt = RedactingFilter()
-    target.addFilter(flt)
+    for each in [target, *(logging.getLogger(name) for name in ACCESS_LOGGERS)]:
+        if not any(isinstance(f, RedactingFilter) for f in each.filters):
+            each.addFilter(flt)
     for handler in target.handlers:
-        handler.addFilter(flt)
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(flt)

@@ -41,6 +41,16 @@ def test_logs_never_carry_nik_or_phone(app, caplog: pytest.LogCaptureFixture) ->
     assert "[NIK]" in text
 
 
+def test_access_log_lines_are_redacted(app, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    line = (
+        '127.0.0.1 - - "GET /koordinator/antrean?q=3471014507800003&hp=%2B6281234567890 HTTP/1.1"'
+    )
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        logging.getLogger("werkzeug").info("%s", line)
+    assert "3471014507800003" not in caplog.text and "6281234567890" not in caplog.text
+    assert "/koordinator/antrean" in caplog.text
+
+
 def test_sign_in_and_out(client: FlaskClient, runner: FlaskCliRunner) -> None:
     res = runner.invoke(
         args=["outreach", "create-user", "koord", "--password", "rahasia123"], input="rahasia123\n"
