@@ -31,7 +31,7 @@ from outreach.planning.service import UrgentResult, approve_plan, create_plan, i
 from outreach.render import maps
 from outreach.render.mapdata import RequestPoint
 from outreach.render.style import CATEGORY_LABELS
-from outreach.web import main
+from outreach.web import mapping_data
 from outreach.web.auth import staff_required
 
 bp = Blueprint("plans", __name__, url_prefix="/rencana")
@@ -286,7 +286,7 @@ def _travel(office: models.Office) -> TravelModel:
 
 
 def _today(office: models.Office | None) -> dt.date:
-    return main._today(office) if office else dt.date.today()
+    return mapping_data.office_today(office) if office else dt.date.today()
 
 
 def _local(at: dt.datetime, office: models.Office | None) -> dt.datetime:
@@ -524,12 +524,12 @@ def _title(reason: str) -> str:
 
 def _plan_map(session: Session, office: models.Office, plan: models.Plan) -> maps.MapParts | None:
     """The plan's routes on the staff map (same building blocks as the home map)."""
-    region = main._region(session, office)
+    region = mapping_data.office_region(session, office)
     if region is None or not plan.routes:
         return None
     team_order = {team.id: i for i, team in enumerate(office.teams)}
     depot = (office.depot_lon, office.depot_lat)
-    lines = [main._route_line(r, team_order.get(r.team_id, 0), depot) for r in plan.routes]
+    lines = [mapping_data.route_line(r, team_order.get(r.team_id, 0), depot) for r in plan.routes]
     points = [
         RequestPoint(
             tracking_code=s.request.tracking_code,
@@ -550,9 +550,9 @@ def _plan_map(session: Session, office: models.Office, plan: models.Plan) -> map
         if s.request.lon is not None and s.request.lat is not None
     ]
     m = maps.make_staff_map(
-        view=main._view(office, region),
-        assets=main._assets(region),
-        areas=main._areas(session, office.region_slug, {}),
+        view=mapping_data.map_view(office, region),
+        assets=mapping_data.map_assets(region),
+        areas=mapping_data.area_shapes(session, office.region_slug, {}),
         requests=points,
         routes=lines,
     )

@@ -1,0 +1,230 @@
+"""Plain map data from the database for :mod:`outreach.render.maps` (home and plan pages).
+
+Each helper reads rows and returns the frozen dataclasses of :mod:`outreach.render.mapdata`;
+they live in the web layer because they build URLs (``url_for``) for links and assets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+from flask import abort, current_app, url_for
+from shapely import wkt
+from shapely.geometry import mapping
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from outreach import models
+from outreach.render.mapdata import (
+    AreaShape,
+    LonLat,
+    MapAssets,
+    MapView,
+    RequestPoint,
+    RouteLine,
+    RouteStopPoint,
+)
+
+# Requests still waiting for a visit: the ones a map is about.
+ACTIVE_STATUSES = ("baru", "terverifikasi", "terjadwal", "gagal")
+# Outlines are drawn at city zoom: 5 m of simplification is invisible and halves the page.
+AREA_SIMPLIFY_DEG = 0.00005
+DETAIL_ENDPOINT = "coordinator.detail"
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a road file (keys the cached road layer)."""
+    # Imported here (as below): outreach.geo pulls in osmnx, which only these need.
+    from outreach.geo.roads import file_sha256
+
+    return file_sha256(path)
+
+
+def road_graph(pack_dir: str, cache_dir: Path) -> Any:
+    """The region's graph as imported (same boundary, so the import's graph cache is hit)."""
+    from outreach.geo.packs import find_pack
+    from outreach.geo.roads import load_road_graph
+
+    pack = find_pack(pack_dir, search_dirs=[])
+    if pack.roads_file is None:
+        abort(404)
+    return load_road_graph(pack.roads_file, boundary=pack.boundary, cache_dir=cache_dir)
+
+
+def office_region(session: Session, office: models.Office | None) -> models.RegionImport | None:
+    """The imported region pack of the office (None without an office or an import)."""
+    if office is None:
+        return None
+    return session.scalar(
+        select(models.RegionImport).where(models.RegionImport.slug == office.region_slug)
+    )
+
+
+def office_today(office: models.Office) -> dt.date:
+    """Today in the office's time zone (the server may run in UTC)."""
+    return dt.datetime.now(zoneinfo.ZoneInfo(office.timezone)).date()
+
+
+def map_assets(region: models.RegionImport) -> MapAssets:
+    """Local Leaflet URLs, the road layer URL (when the region has roads) and tiles."""
+    tiles = str(current_app.config.get("MAP_TILES") or "none")
+    has_roads = bool(region.roads_file) and Path(region.roads_file or "").is_file()
+    return MapAssets(
+        leaflet_js=url_for("assets.vendor", name="leaflet", filename="leaflet.js"),
+        leaflet_css=url_for("assets.vendor", name="leaflet", filename="leaflet.css"),
+        roads_url=url_for("main.roads_geojson") if has_roads else None,
+        tiles_url=None if tiles.lower() == "none" else tiles,
+    )
+
+
+def map_view(office: models.Office, region: models.RegionImport) -> MapView:
+    """Centre on the office, fit the region bounds."""
+    west, south, east, north = wkt.loads(region.boundary_wkt).bounds
+    return MapView(
+        center=(office.depot_lon, office.depot_lat),
+        bounds=((west, south), (east, north)),
+        depot=(office.depot_lon, office.depot_lat),
+        depot_label=office.name,
+    )
+
+
+def open_counts(session: Session, office_id: int) -> dict[int, int]:
+    """Open requests per kelurahan id."""
+    rows = session.execute(
+        select(models.ServiceRequest.kelurahan_id, func.count())
+        .where(
+            models.ServiceRequest.office_id == office_id,
+            models.ServiceRequest.status.in_(ACTIVE_STATUSES),
+        )
+        .group_by(models.ServiceRequest.kelurahan_id)
+    )
+    return {kel_id: count for kel_id, count in rows if kel_id is not None}
+
+
+def area_shapes(session: Session, region_slug: str, counts: dict[int, int]) -> list[AreaShape]:
+    """Kelurahan outlines (simplified, rounded) with their request counts."""
+    rows = session.scalars(
+        select(models.Kelurahan)
+        .where(models.Kelurahan.region_slug == region_slug)
+        .options(selectinload(models.Kelurahan.kecamatan))
+        .order_by(models.Kelurahan.code)
+    )
+    return [
+        AreaShape(
+            code=row.code,
+            name=row.name,
+            kecamatan=row.kecamatan.name,
+            geometry=_rounded(mapping(wkt.loads(row.geometry_wkt).simplify(AREA_SIMPLIFY_DEG))),
+            count=counts.get(row.id, 0),
+        )
+        for row in rows
+    ]
+
+
+def _rounded(value: Any) -> Any:
+    """Coordinates to 5 decimals (about 1 m): smaller pages, nothing visible lost."""
+    if isinstance(value, float):
+        return round(value, 5)
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
+def request_points(session: Session, office_id: int) -> list[RequestPoint]:
+    """Open requests with a point, for the staff map (render masks NIK and phone)."""
+    rows = session.scalars(
+        select(models.ServiceRequest)
+        .where(
+            models.ServiceRequest.office_id == office_id,
+            models.ServiceRequest.status.in_(ACTIVE_STATUSES),
+            models.ServiceRequest.lon.is_not(None),
+            models.ServiceRequest.lat.is_not(None),
+        )
+        .options(selectinload(models.ServiceRequest.kelurahan))
+        .order_by(models.ServiceRequest.id)
+    )
+    has_detail = DETAIL_ENDPOINT in current_app.view_functions
+    return [
+        RequestPoint(
+            tracking_code=r.tracking_code,
+            category=r.category,
+            status=r.status,
+            lon=float(r.lon or 0.0),
+            lat=float(r.lat or 0.0),
+            kelurahan=r.kelurahan.name if r.kelurahan else "",
+            rt=r.rt,
+            rw=r.rw,
+            persons=r.persons,
+            person_name=r.person_name,
+            nik=r.nik,
+            phone=r.phone,
+            services=tuple(str(s) for s in r.services),
+            needs_location_check=r.needs_location_check,
+            detail_url=url_for(DETAIL_ENDPOINT, request_id=r.id) if has_detail else "",
+        )
+        for r in rows
+    ]
+
+
+def route_lines(session: Session, office: models.Office, today: dt.date) -> list[RouteLine]:
+    """Routes from today on, from the newest plan that is not superseded for each day."""
+    rows = session.scalars(
+        select(models.Route)
+        .join(models.Plan)
+        .where(
+            models.Plan.office_id == office.id,
+            models.Plan.status != models.PlanStatus.SUPERSEDED.value,
+            models.Route.route_date >= today,
+        )
+        .options(
+            selectinload(models.Route.stops).selectinload(models.Stop.request),
+            selectinload(models.Route.team),
+            selectinload(models.Route.plan),
+        )
+        .order_by(models.Route.route_date, models.Plan.created_at.desc(), models.Route.id)
+    ).all()
+    newest_plan: dict[dt.date, int] = {}
+    for route in rows:
+        newest_plan.setdefault(route.route_date, route.plan_id)
+    team_order = {team.id: i for i, team in enumerate(office.teams)}
+    depot = (office.depot_lon, office.depot_lat)
+    return [
+        route_line(route, team_order.get(route.team_id, 0), depot)
+        for route in rows
+        if newest_plan[route.route_date] == route.plan_id
+    ]
+
+
+def route_line(route: models.Route, team_index: int, depot: LonLat) -> RouteLine:
+    """A stored route as a line along the road geometry of its legs, with numbered stops."""
+    path: list[LonLat] = [depot]
+    stops: list[RouteStopPoint] = []
+    for stop in route.stops:
+        target = (float(stop.request.lon or depot[0]), float(stop.request.lat or depot[1]))
+        leg = [(float(x), float(y)) for x, y in stop.leg_geometry] or [path[-1], target]
+        path.extend(leg)
+        stops.append(
+            RouteStopPoint(
+                sequence=stop.sequence,
+                lon=target[0],
+                lat=target[1],
+                arrival=stop.arrival_at,
+                tracking_code=stop.request.tracking_code,
+            )
+        )
+    back = [(float(x), float(y)) for x, y in route.return_geometry] or [path[-1], depot]
+    path.extend(back)
+    return RouteLine(
+        team_name=route.team.name,
+        team_index=team_index,
+        route_date=route.route_date,
+        path=tuple(path),
+        stops=tuple(stops),
+        travel_time_s=route.travel_time_s,
+        distance_m=route.distance_m,
+    )
