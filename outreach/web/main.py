@@ -31,6 +31,7 @@ PUBLIC_LINKS = (
 STAFF_LINKS = (
     ("coordinator.queue", "Antrean verifikasi"),
     ("coordinator.new_request", "Catat permohonan"),
+    ("plans.index", "Rencana kunjungan"),
 )
 
 
