@@ -19,7 +19,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets foreign keys on and a busy timeout."""
-    kwargs: dict[str, Any] = {}
+    # Bound parameters carry NIK and phone numbers: keep them out of error messages and logs.
+    kwargs: dict[str, Any] = {"hide_parameters": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         path = url.removeprefix("sqlite:///")

@@ -53,6 +53,9 @@ class RedactingFilter(logging.Filter):
         if clean != message:
             record.msg = clean
             record.args = None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text when set: a traceback quoting a value is redacted too.
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
         return True
 
 

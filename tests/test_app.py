@@ -51,6 +51,14 @@ def test_access_log_lines_are_redacted(app, caplog: pytest.LogCaptureFixture) ->
     assert "/koordinator/antrean" in caplog.text
 
 
+def test_tracebacks_are_redacted(app, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    try:
+        raise ValueError("bad NIK 3471014507800003")
+    except ValueError:
+        app.logger.exception("failed")
+    assert "3471014507800003" not in caplog.text and "[NIK]" in caplog.text
+
+
 def test_sign_in_and_out(client: FlaskClient, runner: FlaskCliRunner) -> None:
     res = runner.invoke(
         args=["outreach", "create-user", "koord", "--password", "rahasia123"], input="rahasia123\n"
@@ -91,3 +99,12 @@ def test_secret_key_is_made_once_and_kept(tmp_path) -> None:  # type: ignore[no-
     assert len(first) == 64
     assert create_app(config).config["SECRET_KEY"] == first
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_missing_schema_is_a_503_that_says_what_to_do(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from outreach import create_app
+
+    app = create_app({"DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'e.db'}"})
+    res = app.test_client().get("/layanan/")
+    assert res.status_code == 503
+    assert "init-db" in res.get_data(as_text=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from werkzeug.exceptions import HTTPException
 
 from outreach.errors import NotFoundError, RegionError
@@ -41,3 +42,15 @@ def _not_found(exc: NotFoundError) -> ResponseReturnValue:
 @bp.app_errorhandler(RegionError)
 def _region_missing(exc: RegionError) -> ResponseReturnValue:
     return _page(503, str(exc))
+
+
+@bp.app_errorhandler(OperationalError)
+@bp.app_errorhandler(ProgrammingError)
+def _database_unavailable(exc: Exception) -> ResponseReturnValue:
+    # A missing schema or an unreachable server: say what to do instead of a bare 500.
+    current_app.logger.error("database error: %s", type(exc).__name__, exc_info=exc)
+    return _page(
+        503,
+        "Basis data belum disiapkan atau tidak dapat dihubungi. Petugas TI: jalankan "
+        "`flask --app wsgi outreach init-db` dan periksa OUTREACH_DATABASE_URL.",
+    )
