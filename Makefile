@@ -1,5 +1,6 @@
 # Jemput Bola: the two commands are `make demo` and `make test`.
-PYTHON ?= python3.11
+# Python 3.11 or newer: python3.11 when present, else python3 (checked below).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
@@ -11,7 +12,8 @@ DEMO_DATE ?= $(shell date -d tomorrow +%F)
 .PHONY: messages migration-reset demo test lint typecheck pytest serve install browser bench clean
 
 $(PY):
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 ($(PYTHON)) is required"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	  || { echo "Python 3.11 or newer is required (set PYTHON=/path/to/python3.11)" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
