@@ -77,6 +77,7 @@ migration-reset: $(VENV)/.installed-test
 
 # Collect the UI strings (Indonesian source text) into a catalogue template for translators.
 messages: $(VENV)/.installed
+	mkdir -p outreach/translations
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k lazy_gettext -o outreach/translations/messages.pot .
 
 clean:
