@@ -117,7 +117,8 @@ class Site:
     Attributes
     ----------
     id
-        The request's id (unique in a problem).
+        Unique in a problem: the request's id, or for one part of a big collective visit a
+        synthetic id (``outreach.planning.split.part_site_id``).
     lon, lat
         Where to go; ``None`` when the request has no location yet (it is then left out).
     service_s
@@ -133,6 +134,12 @@ class Site:
         When someone is at home; empty means any time within the shift.
     priority
         0-100, higher is more urgent (category, waiting time and deadline folded in).
+    request_id
+        The request this site serves (``None``: ``id`` is the request's id).
+    part, parts
+        This site is part ``part`` of ``parts`` of its request (``1`` of ``1``: not split).
+        A collective visit too big for one visit is split into parts at the same point,
+        each with its own persons, service time and cards (``outreach.planning.split``).
     """
 
     id: int
@@ -150,6 +157,14 @@ class Site:
     pinned_date: dt.date | None = None
     area: str = ""  # kelurahan name or code, for summaries and the by-hand baseline
     label: str = ""  # tracking code, for printed summaries
+    request_id: int | None = None
+    part: int = 1
+    parts: int = 1
+
+    @property
+    def request_key(self) -> int:
+        """The id of the request this site serves (its parts share it)."""
+        return self.id if self.request_id is None else self.request_id
 
     @property
     def located(self) -> bool:

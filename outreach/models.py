@@ -442,6 +442,11 @@ class Stop(Base):
     distance_m: Mapped[int] = mapped_column(Integer, default=0)
     leg_geometry: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [[lon, lat], ...]
     fallback_distance: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A big collective visit is split into parts (outreach.planning.split): this stop serves
+    # part ``part`` of ``parts`` with ``persons`` people (None: the request's own persons).
+    part: Mapped[int] = mapped_column(Integer, default=1)
+    parts: Mapped[int] = mapped_column(Integer, default=1)
+    persons: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     route: Mapped[Route] = relationship(back_populates="stops")
     request: Mapped[ServiceRequest] = relationship()

@@ -51,9 +51,11 @@ def _schedule(
     """Date and arrival window from the approved route that visits the request.
 
     Stop times are the office's wall-clock time (as planning stores them), so they are shown
-    as they are.
+    as they are. A big collective visit split into parts has several stops: the resident sees
+    the first scheduled one (the one at ``scheduled_at``, which approval sets to the earliest
+    part), else the earliest of the newest plan.
     """
-    stop = session.scalar(
+    stops = session.scalars(
         select(models.Stop)
         .join(models.Route, models.Stop.route_id == models.Route.id)
         .join(models.Plan, models.Route.plan_id == models.Plan.id)
@@ -62,7 +64,13 @@ def _schedule(
             models.Plan.status == PlanStatus.APPROVED.value,
             models.Route.approved.is_(True),
         )
-        .order_by(models.Plan.created_at.desc(), models.Plan.id.desc())
+        .order_by(
+            models.Plan.created_at.desc(), models.Plan.id.desc(), models.Stop.service_start_at
+        )
+    ).all()
+    stop = next(
+        (s for s in stops if s.service_start_at == request.scheduled_at),
+        stops[0] if stops else None,
     )
     if stop is None:
         return request.pinned_date, None, None

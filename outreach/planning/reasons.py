@@ -30,6 +30,8 @@ class Reason(enum.StrEnum):
     TOO_LONG = "too_long"  # even alone the visit does not fit in a shift
     CARD_CAPACITY_FULL = "card_capacity_full"
     DAY_FULL = "day_full"
+    # A big collective visit split into parts cannot go in as one urgent stop (urgent.py).
+    SPLIT_VISIT = "split_visit"
 
 
 _LABELS = {
@@ -89,6 +91,7 @@ TITLES: dict[Reason, str] = {
     Reason.TOO_LONG: "Melebihi satu shift",
     Reason.CARD_CAPACITY_FULL: "Kapasitas cetak KTP penuh",
     Reason.DAY_FULL: "Kapasitas tim penuh",
+    Reason.SPLIT_VISIT: "Kunjungan kolektif dibagi beberapa bagian",
 }
 
 
@@ -162,5 +165,9 @@ def describe(
         ),
         Reason.CARD_CAPACITY_FULL: f"Kapasitas cetak KTP hari itu sudah penuh.{when}",
         Reason.DAY_FULL: f"Kapasitas tim hari itu sudah penuh.{when}",
+        Reason.SPLIT_VISIT: (
+            "Kunjungan kolektif ini terlalu besar untuk satu kunjungan dan dibagi menjadi "
+            "beberapa bagian; jadwalkan lewat rencana baru, bukan sisipan mendesak."
+        ),
     }
     return texts[code]

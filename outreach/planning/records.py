@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -39,6 +39,12 @@ from outreach.planning.priority import (
     priority_for,
     service_seconds,
     waiting_days,
+)
+from outreach.planning.split import (
+    DEFAULT_COLLECTIVE_MAX_PERSONS,
+    part_site_id,
+    parts_needed,
+    split_site,
 )
 
 # --- conversions -----------------------------------------------------------------------------
@@ -139,7 +145,7 @@ def site_for(
     """A request row as a :class:`~outreach.domain.Site` (priority as of day ``on``)."""
     services = [str(s) for s in request.services or ()]
     persons = max(1, int(request.persons or 1))
-    collective = request.category == "kolektif" or request.letter_id is not None
+    collective = is_collective(request)
     per_person = collective_per_person_s if collective and persons > 1 else per_person_s
     to_deadline = None if request.deadline is None else (request.deadline - on).days
     return Site(
@@ -165,6 +171,104 @@ def site_for(
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class ServiceParams:
+    """How long visits take and how big one collective visit may be (an office's settings)."""
+
+    setup_s: int = SETUP_S
+    per_person_s: int = PER_PERSON_S
+    collective_per_person_s: int = COLLECTIVE_PER_PERSON_S
+    collective_max_persons: int = DEFAULT_COLLECTIVE_MAX_PERSONS
+
+
+def service_params(office: models.Office) -> ServiceParams:
+    """Service parameters from the office's ``settings["planning"]`` (defaults if missing).
+
+    Keys: ``setup_min``, ``per_person_min``, ``collective_per_person_min`` and
+    ``collective_max_persons``.
+    """
+    settings = (office.settings or {}).get("planning", {}) or {}
+    default = ServiceParams()
+
+    def seconds(key: str, fallback_s: int) -> int:
+        return int(float(settings.get(key, fallback_s / 60)) * 60)
+
+    return ServiceParams(
+        setup_s=seconds("setup_min", default.setup_s),
+        per_person_s=seconds("per_person_min", default.per_person_s),
+        collective_per_person_s=seconds(
+            "collective_per_person_min", default.collective_per_person_s
+        ),
+        # At least one person a visit, whatever is typed into the settings.
+        collective_max_persons=max(
+            1, int(settings.get("collective_max_persons", default.collective_max_persons))
+        ),
+    )
+
+
+def is_collective(request: models.ServiceRequest) -> bool:
+    """True for a visit that serves a group in one place (a letter or category kolektif)."""
+    return request.category == "kolektif" or request.letter_id is not None
+
+
+def sites_for(
+    request: models.ServiceRequest,
+    *,
+    on: dt.date,
+    area: str = "",
+    params: ServiceParams | None = None,
+    parts: int | None = None,
+    skip: Collection[int] = (),
+) -> tuple[Site, ...]:
+    """A request row as its sites: one, or the parts of a big collective visit.
+
+    Parameters
+    ----------
+    request
+        The request.
+    on, area
+        As for :func:`site_for`.
+    params
+        Service times and ``collective_max_persons``: a collective visit for more persons is
+        split (:mod:`outreach.planning.split`); home visits are never split.
+    parts
+        Number of parts to use instead (the split of parts already on approved routes, so
+        their ids match).
+    skip
+        Part numbers to leave out (already on approved routes that are kept).
+
+    Returns
+    -------
+    tuple of Site
+        The sites, each with ``request_id`` set; empty when every part is skipped.
+    """
+    params = params or ServiceParams()
+    whole = site_for(
+        request,
+        on=on,
+        area=area,
+        setup_s=params.setup_s,
+        per_person_s=params.per_person_s,
+        collective_per_person_s=params.collective_per_person_s,
+    )
+    collective = is_collective(request) and whole.persons > 1
+    if parts is None:
+        parts = parts_needed(whole.persons, params.collective_max_persons) if collective else 1
+    return split_site(
+        whole,
+        parts=parts,
+        services=[str(s) for s in request.services or ()],
+        setup_s=params.setup_s,
+        per_person_s=params.collective_per_person_s if collective else params.per_person_s,
+        skip=skip,
+    )
+
+
+def stop_site_id(stop: models.Stop) -> int:
+    """The site id a stored stop served (the request's id unless it served one part)."""
+    return part_site_id(stop.request_id, stop.part or 1, stop.parts or 1)
+
+
 def planned_route(
     route: models.Route, *, locked: bool, sites: dict[int, Site] | None = None
 ) -> PlannedRoute:
@@ -175,7 +279,7 @@ def planned_route(
     day = route.route_date
     stops = tuple(
         PlannedStop(
-            site_id=s.request_id,
+            site_id=stop_site_id(s),
             sequence=s.sequence,
             arrival_s=_since_midnight(s.arrival_at, day),
             service_start_s=_since_midnight(s.service_start_at, day),
@@ -227,8 +331,14 @@ def geometry_json(points: Sequence[tuple[float, float]]) -> list[list[float]]:
     return [[round(lon, 6), round(lat, 6)] for lon, lat in points]
 
 
-def store_route(plan: models.Plan, route: PlannedRoute) -> models.Route:
-    """Add ``route`` with its stops to ``plan`` as rows (not approved yet)."""
+def store_route(
+    plan: models.Plan, route: PlannedRoute, sites: Mapping[int, Site] | None = None
+) -> models.Route:
+    """Add ``route`` with its stops to ``plan`` as rows (not approved yet).
+
+    ``sites`` (by id) gives each stop its request, part and persons; without it a stop's
+    site id is taken as the request's id.
+    """
     day = route.day
     row = models.Route(
         team_id=route.team_id,
@@ -245,7 +355,7 @@ def store_route(plan: models.Plan, route: PlannedRoute) -> models.Route:
         return_geometry=geometry_json(route.return_geometry),
         breaks=[break_json(b) for b in route.breaks],
     )
-    row.stops = [stop_row(day, s) for s in route.stops]
+    row.stops = [stop_row(day, s, (sites or {}).get(s.site_id)) for s in route.stops]
     plan.routes.append(row)
     return row
 
@@ -263,10 +373,16 @@ def break_json(b: PlannedBreak) -> dict[str, Any]:
     }
 
 
-def stop_row(day: dt.date, stop: PlannedStop) -> models.Stop:
-    """A planned stop as a ``Stop`` row (times on ``day``)."""
+def stop_row(day: dt.date, stop: PlannedStop, site: Site | None = None) -> models.Stop:
+    """A planned stop as a ``Stop`` row (times on ``day``) of ``site`` (its request and part).
+
+    Without ``site`` the stop's site id is taken as the request's id (a whole request).
+    """
     return models.Stop(
-        request_id=stop.site_id,
+        request_id=stop.site_id if site is None else site.request_key,
+        part=1 if site is None else site.part,
+        parts=1 if site is None else site.parts,
+        persons=None if site is None else site.persons,
         sequence=stop.sequence,
         arrival_at=at_time(day, stop.arrival_s),
         service_start_at=at_time(day, stop.service_start_s),

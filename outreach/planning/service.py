@@ -15,8 +15,18 @@ What is eligible
 
 Service parameters
     ``Office.settings["planning"]`` may set ``setup_min`` (10), ``per_person_min`` (12, a home
-    visit) and ``collective_per_person_min`` (6, a queue at a collective visit); the office's
-    ``sync_deadline`` and ``daily_card_capacity`` become the plan's rules.
+    visit), ``collective_per_person_min`` (6, a queue at a collective visit) and
+    ``collective_max_persons`` (40); the office's ``sync_deadline`` and ``daily_card_capacity``
+    become the plan's rules.
+
+Big collective visits
+    A collective request for more than ``collective_max_persons`` persons is planned as
+    near-equal parts (:mod:`outreach.planning.split`), each its own site: parts may go to
+    several teams on one day or to several days. Every part's stop points at the request
+    (``Stop.part`` / ``parts`` / ``persons`` say which part); a part left out is a
+    ``PlanUnassigned`` row of the request whose detail names the part. Parts already on
+    approved routes of other days are not planned again (the rest of the request is), and a
+    split on an approved route keeps its number of parts.
 
 Times
     Route and stop times are wall-clock times of the office's timezone, stored naive.
@@ -47,13 +57,14 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from outreach import models
 from outreach.domain import (
     PlanResult,
     PlanRules,
+    Site,
     TravelMatrix,
     TravelModel,
 )
@@ -62,11 +73,6 @@ from outreach.office import get_office
 from outreach.planning.calendar import working_days
 from outreach.planning.engine import plan_routes
 from outreach.planning.feasibility import check_plan
-from outreach.planning.priority import (
-    COLLECTIVE_PER_PERSON_S,
-    PER_PERSON_S,
-    SETUP_S,
-)
 from outreach.planning.problem import PlanningProblem, problem_points
 from outreach.planning.reasons import format_date, title
 from outreach.planning.records import (
@@ -74,10 +80,12 @@ from outreach.planning.records import (
     clock,
     planned_route,
     rules_for,
-    site_for,
+    service_params,
+    sites_for,
     store_route,
     team_spec,
 )
+from outreach.planning.split import DEFAULT_COLLECTIVE_MAX_PERSONS, part_label
 from outreach.planning.urgent import UrgentResult, insert_urgent
 
 __all__ = [
@@ -111,6 +119,8 @@ class PlanInputs:
     keep_approved: bool
     locked_route_ids: tuple[int, ...]
     requests: dict[int, models.ServiceRequest]
+    # Most persons of one collective visit; bigger ones are parts of the problem's sites.
+    collective_max_persons: int = DEFAULT_COLLECTIVE_MAX_PERSONS
 
 
 def _select_teams(
@@ -178,22 +188,23 @@ def load_inputs(
     office = office or get_office(session)
     dates = working_days(start_date, days)
     team_rows = _select_teams(office.teams, teams)
-    settings = (office.settings or {}).get("planning", {}) or {}
-    setup_s = int(float(settings.get("setup_min", SETUP_S / 60)) * 60)
-    per_person_s = int(float(settings.get("per_person_min", PER_PERSON_S / 60)) * 60)
-    collective_s = int(
-        float(settings.get("collective_per_person_min", COLLECTIVE_PER_PERSON_S / 60)) * 60
-    )
+    params = service_params(office)
 
     approved = approved_routes(session, office.id, from_date=start_date)
     date_set = set(dates)
     locked_rows = [r for r in approved if keep_approved and r.route_date in date_set]
-    elsewhere = {
-        s.request_id
-        for r in approved
-        if r.route_date not in date_set or keep_approved
-        for s in r.stops
-    }
+    locked_route_ids = {r.id for r in locked_rows}
+    # Approved routes of other days (kept as they are): what they serve is not planned again,
+    # part by part, so the rest of a split visit stays in the backlog.
+    elsewhere: dict[int, set[int]] = {}
+    # A split already on an approved route is kept (its parts' ids must match).
+    prior_parts: dict[int, int] = {}
+    for r in approved:
+        kept = r.id in locked_route_ids or r.route_date not in date_set
+        for s in r.stops if kept else ():
+            prior_parts[s.request_id] = s.parts or 1
+            if r.id not in locked_route_ids:
+                elsewhere.setdefault(s.request_id, set()).add(s.part or 1)
     stmt = (
         select(models.ServiceRequest)
         .where(
@@ -202,7 +213,11 @@ def load_inputs(
         )
         .order_by(models.ServiceRequest.id)
     )
-    rows = [r for r in session.scalars(stmt) if r.id not in elsewhere]
+    rows = [
+        r
+        for r in session.scalars(stmt)
+        if not set(range(1, prior_parts.get(r.id, 1) + 1)) <= elsewhere.get(r.id, set())
+    ]
     locked_ids = {s.request_id for r in locked_rows for s in r.stops}
     for request_id in sorted(locked_ids - {r.id for r in rows}):
         row = session.get(models.ServiceRequest, request_id)
@@ -214,15 +229,16 @@ def load_inputs(
     }
     on = dates[0] if dates else start_date
     sites = tuple(
-        site_for(
+        site
+        for r in rows
+        for site in sites_for(
             r,
             on=on,
             area=areas.get(r.kelurahan_id, "") if r.kelurahan_id else "",
-            setup_s=setup_s,
-            per_person_s=per_person_s,
-            collective_per_person_s=collective_s,
+            params=params,
+            parts=prior_parts.get(r.id),
+            skip=elsewhere.get(r.id, ()),
         )
-        for r in rows
     )
     problem = PlanningProblem(
         depot=(office.depot_lon, office.depot_lat),
@@ -243,6 +259,7 @@ def load_inputs(
         keep_approved=keep_approved,
         locked_route_ids=tuple(r.id for r in locked_rows),
         requests={r.id: r for r in rows},
+        collective_max_persons=params.collective_max_persons,
     )
 
 
@@ -305,11 +322,18 @@ def _snapshot(inputs: PlanInputs, matrix: TravelMatrix, result: PlanResult) -> d
             for t in problem.teams
         ],
         # No names, NIK or phone numbers here (privacy.py): ids, codes and planning facts only.
+        "collective_max_persons": inputs.collective_max_persons,
+        # A split visit is one entry per part: "id" is the request's, "site_id" the part's.
         "requests": [
             {
-                "id": s.id,
+                "id": s.request_key,
                 "tracking_code": s.label,
-                "status": inputs.requests[s.id].status if s.id in inputs.requests else None,
+                "status": (
+                    inputs.requests[s.request_key].status
+                    if s.request_key in inputs.requests
+                    else None
+                ),
+                **({"site_id": s.id, "part": s.part, "parts": s.parts} if s.parts > 1 else {}),
                 "category": s.category,
                 "needs": sorted(s.needs),
                 "persons": s.persons,
@@ -333,11 +357,27 @@ def _snapshot(inputs: PlanInputs, matrix: TravelMatrix, result: PlanResult) -> d
             }
             for s in problem.sites
         ],
+        "split": _split_snapshot(problem.sites),
     }
 
 
-def _summary(result: PlanResult, violations: int) -> dict[str, Any]:
+def _split_snapshot(sites: Sequence[Site]) -> dict[str, Any]:
+    """Per split request (id as a string, JSON keys): its parts and their persons."""
+    split: dict[str, Any] = {}
+    for s in sites:
+        if s.parts > 1:
+            entry = split.setdefault(str(s.request_key), {"parts": s.parts, "planned": {}})
+            entry["planned"][str(s.part)] = s.persons
+    return split
+
+
+def _summary(result: PlanResult, violations: int, sites: Sequence[Site]) -> dict[str, Any]:
+    # A visit is a stop: each part of a split collective visit counts as one visit, with its
+    # own persons (route persons are summed from the parts).
     visits = sum(len(r.stops) for r in result.routes)
+    by_id = {s.id: s for s in sites}
+    split_ids = {s.request_key for s in sites if s.parts > 1}
+    routed_parts = [by_id[p.site_id] for r in result.routes for p in r.stops if p.site_id in by_id]
     by_reason = Counter(u.reason for u in result.unassigned)
     cards_by_day: Counter[str] = Counter()
     for r in result.routes:
@@ -349,6 +389,8 @@ def _summary(result: PlanResult, violations: int) -> dict[str, Any]:
         "travel_time_s": sum(r.travel_s for r in result.routes),
         "distance_m": sum(r.distance_m for r in result.routes),
         "cards_by_day": dict(sorted(cards_by_day.items())),
+        "split_requests": len(split_ids),
+        "split_parts_planned": sum(1 for x in routed_parts if x.parts > 1),
         "unassigned": len(result.unassigned),
         "unassigned_by_reason": dict(sorted(by_reason.items())),
         "notes": list(result.notes),
@@ -382,19 +424,26 @@ def save_plan(
         inputs=_snapshot(inputs, matrix, result),
     )
     session.add(plan)
+    sites = {s.id: s for s in problem.sites}
     for route in result.routes:
-        store_route(plan, route)
+        store_route(plan, route, sites)
     for u in result.unassigned:
+        site = sites.get(u.site_id)
+        detail = u.message
+        if site is not None and site.parts > 1:
+            # One row per part left out, all for the request; the detail says which part.
+            label = part_label(site.part, site.parts, site.persons)
+            detail = f"{label[:1].upper()}{label[1:]}: {u.message}"
         plan.unassigned.append(
             models.PlanUnassigned(
-                request_id=u.site_id,
+                request_id=u.site_id if site is None else site.request_key,
                 reason=u.reason,
-                detail=u.message,
+                detail=detail,
                 expected_date=u.expected_date,
             )
         )
     session.flush()
-    summary = _summary(result, len(violations))
+    summary = _summary(result, len(violations), problem.sites)
     summary["timings_s"]["persist_s"] = round(time.perf_counter() - started, 3)
     plan.summary = summary
     logger.info(
@@ -457,8 +506,10 @@ def approve_plan(
 ) -> models.Plan:
     """Approve a draft: its routes become the approved routes of their days.
 
-    Requests on its stops become ``terjadwal`` with ``scheduled_at`` = the planned service
-    start. Approved routes of other plans on the same days are withdrawn (a plan left with none
+    Requests on its stops become ``terjadwal`` with ``scheduled_at`` = the earliest planned
+    service start (a split request: of its parts here and on other approved routes; with only
+    some parts scheduled it is ``terjadwal`` too, and the next plan takes its other parts).
+    Approved routes of other plans on the same days are withdrawn (a plan left with none
     becomes ``superseded``) and their requests not in this plan go back to ``terverifikasi``.
 
     Raises
@@ -481,26 +532,42 @@ def approve_plan(
     }
     in_plan = {s.request_id for r in plan.routes for s in r.stops}
     touched: set[int] = set()
+    withdrawn: dict[int, models.ServiceRequest] = {}
     for other in approved_routes(session, plan.office_id, from_date=min(days, default=now.date())):
         if other.plan_id == plan.id or other.route_date not in days:
             continue
         other.approved = False
         touched.add(other.plan_id)
-        for stop in other.stops:
-            request = stop.request
-            if stop.request_id not in in_plan and request.status == Status.TERJADWAL.value:
-                request.status = Status.TERVERIFIKASI.value
-                request.scheduled_at = None
+        withdrawn.update((s.request_id, s.request) for s in other.stops)
     session.flush()
+    # Parts of a split visit on approved routes of other days stay scheduled: a request goes
+    # back to the backlog only when none of its visits is left, and it is scheduled at its
+    # earliest visit.
+    elsewhere = _approved_starts(session, set(withdrawn) | in_plan)
+    for request_id, request in sorted(withdrawn.items()):
+        if request_id in in_plan or request.status != Status.TERJADWAL.value:
+            continue
+        if request_id in elsewhere:
+            request.scheduled_at = elsewhere[request_id]
+        else:
+            request.status = Status.TERVERIFIKASI.value
+            request.scheduled_at = None
     for other_id in sorted(touched):
         other_plan = session.get(models.Plan, other_id)
         if other_plan is not None and not any(r.approved for r in other_plan.routes):
             other_plan.status = models.PlanStatus.SUPERSEDED.value
+    first: dict[int, dt.datetime] = dict(elsewhere)
     for route in plan.routes:
         route.approved = True
         for stop in route.stops:
+            # Any part scheduled makes the request terjadwal; its parts left out stay in the
+            # backlog (load_inputs plans only the parts not on approved routes).
             stop.request.status = Status.TERJADWAL.value
-            stop.request.scheduled_at = stop.service_start_at
+            when = first.get(stop.request_id)
+            first[stop.request_id] = (
+                stop.service_start_at if when is None else min(when, stop.service_start_at)
+            )
+            stop.request.scheduled_at = first[stop.request_id]
     plan.status = models.PlanStatus.APPROVED.value
     plan.approved_at = now
     session.add(
@@ -514,6 +581,24 @@ def approve_plan(
     )
     session.flush()
     return plan
+
+
+def _approved_starts(session: Session, request_ids: set[int]) -> dict[int, dt.datetime]:
+    """Earliest service start of each request on approved routes of approved plans."""
+    if not request_ids:
+        return {}
+    rows = session.execute(
+        select(models.Stop.request_id, func.min(models.Stop.service_start_at))
+        .join(models.Route, models.Stop.route_id == models.Route.id)
+        .join(models.Plan, models.Route.plan_id == models.Plan.id)
+        .where(
+            models.Stop.request_id.in_(sorted(request_ids)),
+            models.Plan.status == models.PlanStatus.APPROVED.value,
+            models.Route.approved.is_(True),
+        )
+        .group_by(models.Stop.request_id)
+    )
+    return {int(rid): start for rid, start in rows}
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -4,19 +4,23 @@
 (:func:`outreach.planning.insertion.insert_site`) for the cheapest feasible position, and
 updates the rows in place: the other visits keep their team and order, times after the new
 stop move, stop ids (and any outcomes recorded on them) stay. Nothing is committed.
+
+A collective request big enough to be split into parts (:mod:`outreach.planning.split`) is
+not inserted: it comes back as left out with reason ``split_visit`` (plan it instead). Parts
+of split visits already on the day's routes are kept as they are.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach import models
-from outreach.domain import TravelModel, UnassignedSite
+from outreach.domain import Site, TravelModel, UnassignedSite
 from outreach.errors import NotFoundError, PlanningError
 from outreach.office import get_office
 from outreach.planning.insertion import Insertion, insert_site
@@ -29,8 +33,10 @@ from outreach.planning.records import (
     geometry_json,
     planned_route,
     rules_for,
-    site_for,
+    service_params,
+    sites_for,
     stop_row,
+    stop_site_id,
     store_route,
     team_spec,
 )
@@ -109,8 +115,23 @@ def insert_urgent(
     if request_id in on_routes:
         stop = next(s for r in route_rows for s in r.stops if s.request_id == request_id)
         return UrgentResult(stop, None)
-    sites = [site_for(s.request, on=day) for r in route_rows for s in r.stops]
-    sites.append(site_for(request, on=day))
+    params = service_params(office)
+    mine = sites_for(request, on=day, params=params)
+    if len(mine) > 1:
+        # One urgent stop cannot serve a visit that needs several teams or days: a new plan
+        # places its parts (and says why a part is left out).
+        text = f"{describe(Reason.SPLIT_VISIT)} ({len(mine)} bagian, {mine[0].persons} orang)."
+        left = UnassignedSite(request_id, Reason.SPLIT_VISIT.value, text, None)
+        return UrgentResult(None, left)
+    # The day's stops as the sites they serve (one part of a split visit keeps its part).
+    sites = [
+        x
+        for r in route_rows
+        for s in r.stops
+        for x in sites_for(s.request, on=day, params=params, parts=s.parts or 1)
+        if x.id == stop_site_id(s)
+    ]
+    sites.extend(mine)
     by_id = {x.id: x for x in sites}
     routes = [planned_route(r, locked=r.approved, sites=by_id) for r in route_rows]
     plan_row = route_rows[0].plan if route_rows else None
@@ -131,7 +152,7 @@ def insert_urgent(
     )
     if not isinstance(answer, Insertion):
         return UrgentResult(None, answer)
-    stop = _apply_insertion(session, plan_row, route_rows, answer)
+    stop = _apply_insertion(session, plan_row, route_rows, answer, by_id)
     if plan_row.status == models.PlanStatus.APPROVED.value:
         request.status = Status.TERJADWAL.value
         request.scheduled_at = stop.service_start_at
@@ -152,25 +173,29 @@ def insert_urgent(
 
 
 def _apply_insertion(
-    session: Session, plan: models.Plan, route_rows: Sequence[models.Route], answer: Insertion
+    session: Session,
+    plan: models.Plan,
+    route_rows: Sequence[models.Route],
+    answer: Insertion,
+    sites: Mapping[int, Site],
 ) -> models.Stop:
     new = answer.route
     day = new.day
     row = next((r for r in route_rows if r.team_id == new.team_id), None)
     if row is None:
-        row = store_route(plan, new)
+        row = store_route(plan, new, sites)
         row.approved = plan.status == models.PlanStatus.APPROVED.value
         session.flush()
         return row.stops[0]
-    by_request = {s.request_id: s for s in row.stops}
+    by_site = {stop_site_id(s): s for s in row.stops}
     for stop in row.stops:  # move out of the way of the unique (route, sequence)
         stop.sequence = -stop.sequence
     session.flush()
     inserted: models.Stop | None = None
     for planned in new.stops:
-        existing = by_request.get(planned.site_id)
+        existing = by_site.get(planned.site_id)
         if existing is None:
-            inserted = stop_row(day, planned)
+            inserted = stop_row(day, planned, sites.get(planned.site_id))
             row.stops.append(inserted)
             continue
         fresh = stop_row(day, planned)

@@ -382,6 +382,8 @@ class StopRow:
     travel_min: int
     fallback: bool
     kind: str = "stop"
+    part: int = 1  # part ``part`` of ``parts`` of a split collective visit (1 of 1: whole)
+    parts: int = 1
 
 
 @dataclass(frozen=True)
@@ -471,10 +473,13 @@ def _stop_row(stop: models.Stop) -> StopRow:
         kelurahan=req.kelurahan.name if req.kelurahan else "",
         rt=req.rt,
         rw=req.rw,
-        persons=req.persons,
+        # A part of a split visit serves its own share of the request's persons.
+        persons=req.persons if stop.persons is None else stop.persons,
         distance_m=stop.distance_m,
         travel_min=_minutes(stop.travel_time_s),
         fallback=stop.fallback_distance,
+        part=stop.part or 1,
+        parts=stop.parts or 1,
     )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 11:04:59.054695
+Create Date: 2026-11-22 12:11:29.053337
 """
 
 from __future__ import annotations
@@ -357,6 +357,9 @@ def upgrade() -> None:
         sa.Column("distance_m", sa.Integer(), nullable=False),
         sa.Column("leg_geometry", sa.JSON(), nullable=False),
         sa.Column("fallback_distance", sa.Boolean(), nullable=False),
+        sa.Column("part", sa.Integer(), nullable=False),
+        sa.Column("parts", sa.Integer(), nullable=False),
+        sa.Column("persons", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["request_id"], ["service_request.id"], name=op.f("fk_stop_request_id_service_request")
         ),
