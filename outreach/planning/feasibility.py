@@ -58,6 +58,11 @@ def _check_sites(problem: PlanningProblem, result: PlanResult) -> Iterator[Viola
     for site_id, n in left.items():
         if n > 1:
             yield Violation("unassigned_twice", f"site {site_id}", site_id=site_id)
+    # A request may be on several stops only as distinct parts of a split visit.
+    parts = Counter((s.request_key, s.part) for s in problem.sites)
+    for (request_id, part), n in sorted(parts.items()):
+        if n > 1:
+            yield Violation("part_twice", f"part {part} of request {request_id} x{n}")
     for site_id in known - set(routed) - set(left):
         yield Violation(
             "missing", f"site {site_id} is neither routed nor unassigned", site_id=site_id

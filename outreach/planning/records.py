@@ -2,7 +2,9 @@
 
 - requests, teams and the office become :class:`~outreach.domain.Site`,
   :class:`~outreach.domain.TeamSpec` and :class:`~outreach.domain.PlanRules` (priority as of
-  the first planned day; service time from the office's ``settings["planning"]``);
+  the first planned day; service time from the office's ``settings["planning"]``); a big
+  collective request becomes several sites, its parts (:func:`sites_for`,
+  :mod:`outreach.planning.split`);
 - stored routes become :class:`~outreach.domain.PlannedRoute` again (kept approved routes,
   urgent insertion), and planned routes become ``Route`` / ``Stop`` rows.
 

@@ -6,13 +6,14 @@ import datetime as dt
 
 import pytest
 from flask import Flask
-from plan_helpers import MONDAY, StraightLineModel, at
+from plan_helpers import MONDAY, StraightLineModel, at, matrix_for, problem, site, team
 from sqlalchemy.orm import Session
 
 from outreach import models
 from outreach.domain import Site
 from outreach.intake.status import lookup_status
 from outreach.intake.tracking import make_tracking_code
+from outreach.planning.engine import plan_routes
 from outreach.planning.feasibility import check_plan
 from outreach.planning.service import (
     approve_plan,
@@ -327,3 +328,11 @@ def test_the_boundary_is_inclusive(session: Session, persons: int) -> None:
 def test_sites_built_by_hand_map_to_themselves() -> None:
     site = Site(id=7, lon=None, lat=None, service_s=60)
     assert (site.request_key, site.part, site.parts) == (7, 1, 1)
+
+
+def test_the_checker_refuses_the_same_part_twice() -> None:
+    parts = [site(PART_ID_BASE + 10 * i, 500, 0, request_id=5, part=1, parts=2) for i in (1, 2)]
+    prob = problem(parts, [team(1)])
+    matrix = matrix_for(prob)
+    codes = {v.code for v in check_plan(prob, matrix, plan_routes(prob, matrix))}
+    assert "part_twice" in codes
