@@ -7,7 +7,9 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from sqlalchemy.orm import Session
 
+from outreach import models
 from outreach.domain import (
     Availability,
     LonLat,
@@ -145,3 +147,28 @@ class StraightLineModel:
 
     def leg_geometry(self, origin: LonLat, destination: LonLat) -> list[LonLat]:
         return [origin, destination]
+
+
+def make_office(session: Session, teams: int = 2, **settings: object) -> models.Office:
+    """An office at ``at(0, 0)`` with ``teams`` all-skill teams (Tim A, Tim B...)."""
+    lon, lat = at(0, 0)
+    office = models.Office(
+        name="Disdukcapil Uji",
+        region_slug="uji",
+        region_code="34.71",
+        depot_lon=lon,
+        depot_lat=lat,
+        settings={"planning": settings} if settings else {},
+    )
+    session.add(office)
+    session.flush()
+    for i in range(teams):
+        session.add(
+            models.Team(
+                office_id=office.id,
+                name=f"Tim {chr(65 + i)}",
+                skills=["perekaman_ktp", "cetak_ktp", "kia", "kk", "akta"],
+            )
+        )
+    session.flush()
+    return office

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from plan_helpers import MONDAY, StraightLineModel, at
+from plan_helpers import MONDAY, StraightLineModel, at, make_office
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,26 +24,7 @@ PHONE = "+6281234567890"
 
 
 def _office(session: Session, teams: int = 2) -> models.Office:
-    lon, lat = at(0, 0)
-    office = models.Office(
-        name="Disdukcapil Uji",
-        region_slug="uji",
-        region_code="34.71",
-        depot_lon=lon,
-        depot_lat=lat,
-    )
-    session.add(office)
-    session.flush()
-    for i in range(teams):
-        session.add(
-            models.Team(
-                office_id=office.id,
-                name=f"Tim {chr(65 + i)}",
-                skills=["perekaman_ktp", "cetak_ktp", "kia", "kk", "akta"],
-            )
-        )
-    session.flush()
-    return office
+    return make_office(session, teams)
 
 
 def _request(

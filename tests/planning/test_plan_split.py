@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from flask import Flask
-from plan_helpers import MONDAY, StraightLineModel, at, matrix_for, problem, site, team
+from plan_helpers import MONDAY, StraightLineModel, at, make_office, matrix_for, problem, site, team
 from sqlalchemy.orm import Session
 
 from outreach import models
@@ -32,27 +32,7 @@ WEDNESDAY = MONDAY + dt.timedelta(days=2)
 
 
 def _office(session: Session, teams: int = 3, **settings: object) -> models.Office:
-    lon, lat = at(0, 0)
-    office = models.Office(
-        name="Disdukcapil Uji",
-        region_slug="uji",
-        region_code="34.71",
-        depot_lon=lon,
-        depot_lat=lat,
-        settings={"planning": settings} if settings else {},
-    )
-    session.add(office)
-    session.flush()
-    for i in range(teams):
-        session.add(
-            models.Team(
-                office_id=office.id,
-                name=f"Tim {chr(65 + i)}",
-                skills=["perekaman_ktp", "cetak_ktp", "kia", "kk", "akta"],
-            )
-        )
-    session.flush()
-    return office
+    return make_office(session, teams, **settings)
 
 
 def _letter(
