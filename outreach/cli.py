@@ -50,9 +50,12 @@ def init_db() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--role", type=click.Choice([r.value for r in models.Role]), default="coordinator")
 @click.option("--full-name", default="")
+@click.option("--team", "team_name", default=None, help="The team a team_lead leads (name or id).")
 @one_line_errors
-def create_user(username: str, password: str, role: str, full_name: str) -> None:
-    """Create a staff account (or reset its password and role)."""
+def create_user(
+    username: str, password: str, role: str, full_name: str, team_name: str | None
+) -> None:
+    """Create a staff account (or reset its password, role and team)."""
     from outreach.web.auth import hash_password
 
     if len(password) < 8:
@@ -67,8 +70,26 @@ def create_user(username: str, password: str, role: str, full_name: str) -> None
     user.role = role
     user.full_name = full_name
     user.office_id = office.id if office else None
+    user.team_id = None
+    if role == models.Role.TEAM_LEAD.value:
+        if not team_name:
+            raise OutreachError("A team_lead needs --team NAME (the team they lead).")
+        team = next(
+            (
+                t
+                for t in (office.teams if office else [])
+                if t.name.casefold() == team_name.strip().casefold() or str(t.id) == team_name
+            ),
+            None,
+        )
+        if team is None:
+            raise OutreachError(f"No team {team_name!r} in the office (see 'team list').")
+        user.team_id = team.id
+    elif team_name:
+        raise OutreachError("--team is only for --role team_lead.")
     session.commit()
-    click.echo(f"User {username} ({role}) saved.")
+    suffix = f", team {team_name}" if user.team_id else ""
+    click.echo(f"User {username} ({role}{suffix}) saved.")
 
 
 # --- office setup (outreach.office) ---

@@ -12,7 +12,9 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+
+from outreach import models
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -59,6 +61,57 @@ def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+# --- office scoping (DESIGN.md rule 9) ---------------------------------------------------------
+
+OFFICE_KEY = "office_id"
+# Rows that belong to one office, by the column that says which.
+_OFFICE_SCOPED: tuple[tuple[type[models.Base], str], ...] = (
+    (models.Office, "id"),
+    (models.Team, "office_id"),
+    (models.ServiceRequest, "office_id"),
+    (models.Letter, "office_id"),
+    (models.Plan, "office_id"),
+    (models.User, "office_id"),
+)
+
+
+def scope_to_office(session: Session, office_id: int | None) -> None:
+    """Limit every ORM query of ``session`` to the rows of office ``office_id``.
+
+    SQLAlchemy's "global WHERE criteria" recipe: one ``do_orm_execute`` hook adds
+    ``with_loader_criteria`` for each office-owned model (offices, teams, requests, letters,
+    plans, users), so a view that forgets ``.where(office_id == ...)`` still cannot read
+    another office's rows; routes and stops are reached through their plan. ``None`` lifts
+    the scope: the explicit way out for the CLI and province-wide views.
+    """
+    if office_id is None:
+        session.info.pop(OFFICE_KEY, None)
+    else:
+        session.info[OFFICE_KEY] = int(office_id)
+
+
+def office_scope(session: Session) -> int | None:
+    """The office ``session`` is scoped to, or None."""
+    value = session.info.get(OFFICE_KEY)
+    return None if value is None else int(value)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _office_criteria(state: ORMExecuteState) -> None:
+    office_id = state.session.info.get(OFFICE_KEY)
+    if office_id is None or not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        # Loading an attribute of a row already read (and so already in scope).
+        return
+    state.statement = state.statement.options(
+        *(
+            with_loader_criteria(model, getattr(model, column) == office_id, include_aliases=True)
+            for model, column in _OFFICE_SCOPED
+        )
+    )
 
 
 def alembic_config(url: str) -> AlembicConfig:

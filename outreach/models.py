@@ -131,12 +131,14 @@ class PlanStatus(enum.StrEnum):
 
 
 class Outcome(enum.StrEnum):
-    """What happened at a visit."""
+    """What happened at a visit (what each does to the request: :mod:`outreach.visits`)."""
 
-    SELESAI = "selesai"
-    TIDAK_DI_RUMAH = "tidak_di_rumah"
-    JADWAL_ULANG = "jadwal_ulang"
-    BATAL = "batal"
+    SELESAI = "selesai"  # served: persons recorded, cards printed
+    TIDAK_DI_RUMAH = "tidak_di_rumah"  # nobody at home: planned again
+    JADWAL_ULANG = "jadwal_ulang"  # the resident asked for another time: planned again
+    MENOLAK = "menolak"  # refused: closed
+    PINDAH_ALAMAT = "pindah_alamat"  # moved away: closed, the coordinator passes it on
+    MENINGGAL = "meninggal"  # died: closed
 
 
 class Role(enum.StrEnum):
@@ -282,6 +284,10 @@ class ServiceRequest(Base):
     # Things a coordinator should look at, as codes: "nik_luar_wilayah", "lokasi_perlu_konfirmasi",
     # "kemungkinan_duplikat", ...
     flags: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Visits that found nobody home or were put off (outreach.visits); raises the priority.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Persons served over all visits (a split collective visit sums its parts), once selesai.
+    persons_served: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     status: Mapped[str] = mapped_column(String(20), default=RequestStatus.BARU.value)
     status_reason: Mapped[str] = mapped_column(Text, default="")
@@ -447,9 +453,14 @@ class Stop(Base):
     part: Mapped[int] = mapped_column(Integer, default=1)
     parts: Mapped[int] = mapped_column(Integer, default=1)
     persons: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # When the coordinator sent the WhatsApp confirmation of this visit (after approval).
+    confirmation_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
     route: Mapped[Route] = relationship(back_populates="stops")
     request: Mapped[ServiceRequest] = relationship()
+    outcome: Mapped[VisitOutcome | None] = relationship(
+        back_populates="stop", uselist=False, foreign_keys="VisitOutcome.stop_id"
+    )
 
 
 class PlanUnassigned(Base):
@@ -468,18 +479,36 @@ class PlanUnassigned(Base):
 
 
 class VisitOutcome(Base):
-    """What happened when a team visited (or tried to)."""
+    """What happened when a team visited (or tried to): one per stop, stored once per client id.
+
+    ``client_id`` is made by the phone (a UUID) or the server (paper entry); the unique
+    constraint, not a check, makes a resend store nothing new (as ODK Central's instanceID).
+    """
 
     __tablename__ = "visit_outcome"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(36), unique=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("service_request.id"), index=True)
-    stop_id: Mapped[int | None] = mapped_column(ForeignKey("stop.id"), nullable=True)
+    stop_id: Mapped[int | None] = mapped_column(ForeignKey("stop.id"), nullable=True, unique=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), nullable=True)
+    visit_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
     outcome: Mapped[str] = mapped_column(String(20))
     persons_served: Mapped[int] = mapped_column(Integer, default=0)
+    cards_printed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # LetterResident ids of the residents who came (a collective visit).
+    attendees: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # jadwal_ulang: when the resident will be home, {"date": "YYYY-MM-DD"|null, "start", "end"}.
+    reschedule: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     notes: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20), default="lapangan")  # lapangan | kertas
+    # When the team recorded it (office clock, from the phone) and when the server got it (UTC).
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+
+    stop: Mapped[Stop | None] = relationship(back_populates="outcome", foreign_keys=[stop_id])
+    request: Mapped[ServiceRequest] = relationship()
 
 
 class User(Base):
@@ -493,6 +522,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20), default=Role.COORDINATOR.value)
     office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"), nullable=True)
+    # The team a team lead (ketua tim) leads; None for other roles.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

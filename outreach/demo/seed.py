@@ -318,13 +318,13 @@ def _users(
 ) -> tuple[list[str], list[str]]:
     """The coordinator and two team leads; an existing account with the name is left alone."""
     wanted = [
-        ("koordinator", "Koordinator Jemput Bola", models.Role.COORDINATOR.value),
-        ("ketua.tim1", f"Ketua {teams[0].name}: {teams[0].members[0]}", "team_lead"),
-        ("ketua.tim2", f"Ketua {teams[1].name}: {teams[1].members[0]}", "team_lead"),
+        ("koordinator", "Koordinator Jemput Bola", models.Role.COORDINATOR.value, None),
+        ("ketua.tim1", f"Ketua {teams[0].name}: {teams[0].members[0]}", "team_lead", teams[0]),
+        ("ketua.tim2", f"Ketua {teams[1].name}: {teams[1].members[0]}", "team_lead", teams[1]),
     ]
     created, kept = [], []
     password_hash = generate_password_hash(DEMO_PASSWORD)
-    for username, full_name, role in wanted:
+    for username, full_name, role, team in wanted:
         if session.scalar(select(models.User).where(models.User.username == username)):
             kept.append(username)
             continue
@@ -335,6 +335,7 @@ def _users(
                 password_hash=password_hash,
                 role=role,
                 office_id=office.id,
+                team_id=team.id if team is not None else None,
             )
         )
         created.append(username)

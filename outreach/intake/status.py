@@ -45,6 +45,14 @@ def _round_down(moment: dt.datetime, minutes: int = 30) -> dt.datetime:
     )
 
 
+def arrival_window(arrival: dt.datetime) -> tuple[dt.time, dt.time]:
+    """The window residents are told: 30 min before to 60 min after the ETA, on half hours."""
+    return (
+        _round_down(arrival - WINDOW_BEFORE).time(),
+        _round_down(arrival + WINDOW_AFTER).time(),
+    )
+
+
 def _schedule(
     session: Session, request: models.ServiceRequest
 ) -> tuple[dt.date | None, dt.time | None, dt.time | None]:
@@ -74,10 +82,8 @@ def _schedule(
     )
     if stop is None:
         return request.pinned_date, None, None
-    arrival = stop.arrival_at
-    start = _round_down(arrival - WINDOW_BEFORE)
-    end = _round_down(arrival + WINDOW_AFTER)
-    return arrival.date(), start.time(), end.time()
+    start, end = arrival_window(stop.arrival_at)
+    return stop.arrival_at.date(), start, end
 
 
 def lookup_status(session: Session, code: str, phone_last4: str) -> StatusView | None:

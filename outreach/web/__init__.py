@@ -25,10 +25,21 @@ def register_web(app: Flask) -> None:
     login_manager.login_message = "Silakan masuk untuk membuka halaman ini."
     login_manager.login_message_category = "warning"
 
-    from outreach.web import assets, auth, coordinator, errors, main, plans, public
+    from outreach.web import (
+        assets,
+        auth,
+        coordinator,
+        errors,
+        field,
+        main,
+        permissions,
+        plans,
+        public,
+    )
 
-    for module in (assets, auth, main, public, coordinator, plans, errors):
+    for module in (assets, auth, main, public, coordinator, plans, field, errors):
         app.register_blueprint(module.bp)
+    permissions.install(app)
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:

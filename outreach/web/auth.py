@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -16,10 +13,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from outreach import models
 from outreach.db import get_session
 from outreach.extensions import limiter, login_manager
+from outreach.web.permissions import home_url
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class StaffUser(UserMixin):
@@ -31,6 +27,7 @@ class StaffUser(UserMixin):
         self.full_name = row.full_name or row.username
         self.role = row.role
         self.office_id = row.office_id
+        self.team_id = row.team_id
 
 
 @login_manager.user_loader
@@ -42,24 +39,6 @@ def _load_user(user_id: str) -> StaffUser | None:
 def hash_password(password: str) -> str:
     """Hash a password for storage."""
     return generate_password_hash(password)
-
-
-def staff_required(*roles: str) -> Callable[[F], F]:
-    """Require a signed-in user, optionally with one of ``roles``."""
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if roles and current_user.role not in roles and current_user.role != "admin":
-                flash("Anda tidak berhak membuka halaman itu.", "error")
-                return redirect(url_for("main.index"))
-            return view(*args, **kwargs)
-
-        return wrapped  # type: ignore[return-value]
-
-    return decorator
 
 
 def is_staff() -> bool:
@@ -83,7 +62,7 @@ def login() -> ResponseReturnValue:
             target = request.args.get("next", "")
             # Only local paths: never redirect to another site after sign-in.
             if not target or urlsplit(target).netloc or not target.startswith("/"):
-                target = url_for("main.index")
+                target = home_url()
             return redirect(target)
     return render_template("auth/login.html", error=error), 200 if error is None else 401
 

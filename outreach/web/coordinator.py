@@ -28,18 +28,12 @@ from outreach.intake.validate import RequestDraft, validate_request
 from outreach.models import Channel
 from outreach.web import intake_support as support
 from outreach.web import letters
-from outreach.web.auth import staff_required
+from outreach.web.permissions import permission_required
 
 bp = Blueprint("coordinator", __name__, url_prefix="/koordinator")
 bp.register_blueprint(letters.bp)
 PAGE_SIZE = 50
 MAX_MESSAGE = 5000
-
-
-@bp.before_request
-@staff_required("coordinator")
-def _coordinators_only() -> None:
-    """Every page here (letters included) needs a signed-in coordinator."""
 
 
 @bp.context_processor
@@ -59,6 +53,7 @@ def _get(request_id: int) -> models.ServiceRequest:
 
 
 @bp.route("/")
+@permission_required("requests.manage")
 def index() -> ResponseReturnValue:
     """Overview: how many requests wait in each status, and the intake tools."""
     session = get_session()
@@ -74,6 +69,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.route("/antrean")
+@permission_required("requests.manage")
 def queue() -> ResponseReturnValue:
     """The triage queue with filters on status, flag, channel and a search box."""
     session = get_session()
@@ -131,6 +127,7 @@ def _render_request(
 
 
 @bp.route("/permohonan/baru", methods=["GET", "POST"])
+@permission_required("requests.manage")
 def new_request() -> ResponseReturnValue:
     """A request taken by phone or from a WhatsApp message, confirmed by the coordinator."""
     channel = request.values.get("channel", Channel.WALK_IN.value)
@@ -155,6 +152,7 @@ def new_request() -> ResponseReturnValue:
 
 
 @bp.route("/permohonan/<int:request_id>", methods=["GET", "POST"])
+@permission_required("requests.manage")
 def detail(request_id: int) -> ResponseReturnValue:
     """One request: its facts, possible duplicates, actions, and the edit form with a map."""
     req = _get(request_id)
@@ -191,6 +189,7 @@ def _act(req: models.ServiceRequest, action: Any, done: str, **kwargs: Any) -> R
 
 
 @bp.route("/permohonan/<int:request_id>/verifikasi", methods=["POST"])
+@permission_required("requests.manage")
 def verify(request_id: int) -> ResponseReturnValue:
     """Mark a request verified (ready for planning)."""
     accept = request.form.get("terima_titik_kelurahan") == "ya"
@@ -203,6 +202,7 @@ def verify(request_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/permohonan/<int:request_id>/tolak", methods=["POST"])
+@permission_required("requests.manage")
 def reject(request_id: int) -> ResponseReturnValue:
     """Reject a request with a reason (shown on the public status page)."""
     reason = request.form.get("alasan", "")
@@ -210,6 +210,7 @@ def reject(request_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/permohonan/<int:request_id>/gabung", methods=["POST"])
+@permission_required("requests.manage")
 def merge(request_id: int) -> ResponseReturnValue:
     """Merge a duplicate into this request (the older one is kept)."""
     other = _get(request.form.get("dengan", 0, type=int))
@@ -222,6 +223,7 @@ def merge(request_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/whatsapp", methods=["GET", "POST"])
+@permission_required("requests.manage")
 def whatsapp() -> ResponseReturnValue:
     """Paste a WhatsApp message; get a pre-filled request to check and confirm."""
     text = request.form.get("pesan", "")

@@ -33,6 +33,7 @@ from outreach.intake.letters import (
     template_xlsx,
 )
 from outreach.web import intake_support as support
+from outreach.web.permissions import permission_required
 
 bp = Blueprint("letters", __name__, url_prefix="/surat")
 EMPTY_ROWS = 5
@@ -110,6 +111,7 @@ def _render(
 
 
 @bp.route("/")
+@permission_required("requests.manage")
 def index() -> ResponseReturnValue:
     """Letters registered, newest first."""
     session = get_session()
@@ -120,6 +122,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.route("/baru", methods=["GET", "POST"])
+@permission_required("requests.manage")
 def new() -> ResponseReturnValue:
     """Register a letter; rows come from the table or an uploaded CSV/XLSX file."""
     if request.method == "GET":
@@ -161,6 +164,7 @@ def new() -> ResponseReturnValue:
 
 
 @bp.route("/<int:letter_id>")
+@permission_required("requests.manage")
 def detail(letter_id: int) -> ResponseReturnValue:
     """A letter, its residents and its collective request."""
     letter = get_session().get(models.Letter, letter_id)
@@ -171,6 +175,7 @@ def detail(letter_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/templat.<ext>")
+@permission_required("requests.manage")
 def template(ext: str) -> ResponseReturnValue:
     """The resident list template, as XLSX or CSV."""
     if ext == "xlsx":

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,7 @@ from outreach.render import maps
 from outreach.render.roads import cached_road_geojson
 from outreach.web import mapping_data
 from outreach.web.auth import is_staff
+from outreach.web.permissions import has_permission
 
 bp = Blueprint("main", __name__)
 
@@ -28,10 +30,12 @@ PUBLIC_LINKS = (
     ("public.form", "Ajukan permohonan jemput bola"),
     ("public.status", "Cek status permohonan"),
 )
+# Staff links: (endpoint, label, permission needed).
 STAFF_LINKS = (
-    ("coordinator.queue", "Antrean verifikasi"),
-    ("coordinator.new_request", "Catat permohonan"),
-    ("plans.index", "Rencana kunjungan"),
+    ("field.index", "Rute tim saya hari ini", "field.use"),
+    ("coordinator.queue", "Antrean verifikasi", "requests.manage"),
+    ("coordinator.new_request", "Catat permohonan", "requests.manage"),
+    ("plans.index", "Rencana kunjungan", "plans.view"),
 )
 
 
@@ -52,7 +56,11 @@ def index() -> ResponseReturnValue:
         map=parts,
         staff=staff,
         summary=summary,
-        links=_links(STAFF_LINKS if staff else PUBLIC_LINKS),
+        links=_links(
+            [(e, label) for e, label, perm in STAFF_LINKS if has_permission(current_user, perm)]
+            if staff
+            else PUBLIC_LINKS
+        ),
     )
     # Staff pages carry names: no shared cache or back-button copy may keep them.
     return page, 200, {"Cache-Control": "private, no-store"} if staff else {}

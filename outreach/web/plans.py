@@ -30,19 +30,14 @@ from outreach.planning.reasons import format_date, title
 from outreach.planning.service import UrgentResult, approve_plan, create_plan, insert_urgent
 from outreach.render import maps
 from outreach.render.mapdata import RequestPoint
+from outreach.render.route_rows import hhmm, km, minutes, plan_dates, plan_days
 from outreach.render.style import CATEGORY_LABELS
 from outreach.web import mapping_data
-from outreach.web.auth import staff_required
+from outreach.web.permissions import permission_required
 
 bp = Blueprint("plans", __name__, url_prefix="/rencana")
 MAX_DAYS = 10
 PLAN_STATUS_LABELS = {"draft": "Draf", "approved": "Disetujui", "superseded": "Diganti"}
-
-
-@bp.before_request
-@staff_required("coordinator")
-def _coordinators_only() -> None:
-    """Every page here needs a signed-in coordinator (or admin)."""
 
 
 @bp.context_processor
@@ -51,9 +46,9 @@ def _labels() -> dict[str, Any]:
         "PLAN_STATUS_LABELS": PLAN_STATUS_LABELS,
         "CATEGORY_LABELS": CATEGORY_LABELS,
         "format_date": format_date,
-        "hhmm": _hhmm,
-        "minutes": _minutes,
-        "km": _km,
+        "hhmm": hhmm,
+        "minutes": minutes,
+        "km": km,
     }
 
 
@@ -61,6 +56,7 @@ def _labels() -> dict[str, Any]:
 
 
 @bp.route("/", methods=["GET", "POST"])
+@permission_required("plans.manage")
 def index() -> ResponseReturnValue:
     """The plans, newest first, and the form that makes a new draft."""
     session = get_session()
@@ -94,6 +90,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.route("/<int:plan_id>")
+@permission_required("plans.view")
 def detail(plan_id: int) -> ResponseReturnValue:
     """One plan: summary, per day and team the route table, the unassigned, the map."""
     session = get_session()
@@ -115,6 +112,7 @@ def detail(plan_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/<int:plan_id>/setujui", methods=["POST"])
+@permission_required("plans.manage")
 def approve(plan_id: int) -> ResponseReturnValue:
     """Approve a draft: its requests become terjadwal."""
     session = get_session()
@@ -132,6 +130,7 @@ def approve(plan_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/<int:plan_id>/sisip", methods=["GET", "POST"])
+@permission_required("plans.manage")
 def insert(plan_id: int) -> ResponseReturnValue:
     """Insert an urgent request (by tracking code) into one day of the plan."""
     session = get_session()
@@ -142,7 +141,7 @@ def insert(plan_id: int) -> ResponseReturnValue:
     }
     if request.method == "GET":
         return render_template(
-            "plans/insert.html", plan=plan, dates=_plan_dates(plan), values=values
+            "plans/insert.html", plan=plan, dates=plan_dates(plan), values=values
         )
     try:
         code, result = _insert(session, plan, values["kode"], values["hari"])
@@ -151,7 +150,7 @@ def insert(plan_id: int) -> ResponseReturnValue:
         return render_template(
             "plans/insert.html",
             plan=plan,
-            dates=_plan_dates(plan),
+            dates=plan_dates(plan),
             values=values,
             error=_error_text(exc),
         ), 400
@@ -295,28 +294,9 @@ def _local(at: dt.datetime, office: models.Office | None) -> dt.datetime:
     return at.replace(tzinfo=dt.UTC).astimezone(zone).replace(tzinfo=None)
 
 
-def _hhmm(at: dt.datetime | dt.time | None) -> str:
-    """``09.30``: a clock time as written in Indonesian."""
-    return "" if at is None else f"{at.hour:02d}.{at.minute:02d}"
-
-
-def _minutes(seconds: int | float | None) -> int:
-    return round((seconds or 0) / 60)
-
-
-def _km(distance_m: int | float | None) -> str:
-    """``1,2 km``: one decimal, with the Indonesian decimal comma."""
-    return f"{(distance_m or 0) / 1000:.1f}".replace(".", ",") + " km"
-
-
 def _uses_fallback(plan: models.Plan) -> bool:
     matrix = (plan.inputs or {}).get("matrix", {}) or {}
     return matrix.get("method") == "fallback" or bool(matrix.get("fallback_points"))
-
-
-def _plan_dates(plan: models.Plan) -> list[dt.date]:
-    dates = {dt.date.fromisoformat(d) for d in (plan.inputs or {}).get("dates", [])}
-    return sorted(dates | {r.route_date for r in plan.routes})
 
 
 class PlanInputError(OutreachError):
@@ -335,7 +315,7 @@ def _insert(
     if req is None:
         raise PlanInputError(_("Kode pelacakan tidak ditemukan."))
     day = _parse_date(day_text)
-    if day is None or day not in _plan_dates(plan):
+    if day is None or day not in plan_dates(plan):
         raise PlanInputError(_("Pilih salah satu hari rencana ini."))
     office = get_office(session)
     result = insert_urgent(session, _travel(office), request_id=req.id, day=day, office=office)
@@ -349,7 +329,7 @@ def _flash_insert(code: str, result: UrgentResult) -> None:
                 "%(code)s disisipkan: urutan %(seq)s, perkiraan tiba %(at)s.",
                 code=code,
                 seq=result.stop.sequence,
-                at=_hhmm(result.stop.arrival_at),
+                at=hhmm(result.stop.arrival_at),
             ),
             "info",
         )
@@ -359,128 +339,6 @@ def _flash_insert(code: str, result: UrgentResult) -> None:
 
 
 # --- what the detail page shows --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StopRow:
-    """One visit in a route table."""
-
-    sequence: int
-    arrival: dt.datetime
-    service_start: dt.datetime
-    wait_min: int
-    service_min: int
-    request_id: int
-    tracking_code: str
-    name: str
-    category: str
-    kelurahan: str
-    rt: str
-    rw: str
-    persons: int
-    distance_m: int
-    travel_min: int
-    fallback: bool
-    kind: str = "stop"
-    part: int = 1  # part ``part`` of ``parts`` of a split collective visit (1 of 1: whole)
-    parts: int = 1
-
-
-@dataclass(frozen=True)
-class BreakRow:
-    """A break (lunch, Friday prayer) between two visits."""
-
-    label: str
-    start: str
-    end: str
-    kind: str = "break"
-
-
-@dataclass(frozen=True)
-class RouteTable:
-    """One team's route on one day, ready for a table."""
-
-    route: models.Route
-    team_name: str
-    rows: list[StopRow | BreakRow]
-    return_min: int
-    return_m: int
-
-
-@dataclass(frozen=True)
-class PlanDay:
-    """The routes of one day."""
-
-    day: dt.date
-    routes: list[RouteTable]
-
-    @property
-    def visits(self) -> int:
-        """Visits on this day, all teams."""
-        return sum(len(t.route.stops) for t in self.routes)
-
-
-def plan_days(plan: models.Plan) -> list[PlanDay]:
-    """The plan's routes by day, then team name; days without routes are listed empty."""
-    by_day: dict[dt.date, list[RouteTable]] = {d: [] for d in _plan_dates(plan)}
-    for route in plan.routes:
-        by_day.setdefault(route.route_date, []).append(route_table(route))
-    return [
-        PlanDay(day, sorted(tables, key=lambda t: t.team_name))
-        for day, tables in sorted(by_day.items())
-    ]
-
-
-def route_table(route: models.Route) -> RouteTable:
-    """The rows of a route: its stops in order with its breaks where they fall."""
-    breaks = sorted(route.breaks or (), key=lambda b: b.get("start_s", 0))
-    rows: list[StopRow | BreakRow] = []
-    for stop in route.stops:
-        rows.extend(_break_row(b) for b in breaks if b.get("before_sequence") == stop.sequence)
-        rows.append(_stop_row(stop))
-    seqs = {s.sequence for s in route.stops}
-    rows.extend(_break_row(b) for b in breaks if b.get("before_sequence") not in seqs)
-    return RouteTable(
-        route=route,
-        team_name=route.team.name,
-        rows=rows,
-        return_min=_minutes(route.travel_time_s - sum(s.travel_time_s for s in route.stops)),
-        return_m=max(0, route.distance_m - sum(s.distance_m for s in route.stops)),
-    )
-
-
-def _break_row(b: dict[str, Any]) -> BreakRow:
-    label = str(b.get("label", ""))
-    return BreakRow(
-        label=label[:1].upper() + label[1:],
-        start=str(b.get("start", "")).replace(":", "."),
-        end=str(b.get("end", "")).replace(":", "."),
-    )
-
-
-def _stop_row(stop: models.Stop) -> StopRow:
-    req = stop.request
-    return StopRow(
-        sequence=stop.sequence,
-        arrival=stop.arrival_at,
-        service_start=stop.service_start_at,
-        wait_min=_minutes(stop.wait_s),
-        service_min=_minutes(stop.service_s),
-        request_id=req.id,
-        tracking_code=req.tracking_code,
-        name=req.person_name,
-        category=req.category,
-        kelurahan=req.kelurahan.name if req.kelurahan else "",
-        rt=req.rt,
-        rw=req.rw,
-        # A part of a split visit serves its own share of the request's persons.
-        persons=req.persons if stop.persons is None else stop.persons,
-        distance_m=stop.distance_m,
-        travel_min=_minutes(stop.travel_time_s),
-        fallback=stop.fallback_distance,
-        part=stop.part or 1,
-        parts=stop.parts or 1,
-    )
 
 
 @dataclass(frozen=True)

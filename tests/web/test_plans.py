@@ -98,7 +98,7 @@ def test_anonymous_is_sent_to_sign_in(yclient: FlaskClient) -> None:
 def test_team_lead_is_refused(yclient: FlaskClient) -> None:
     yclient.post("/auth/masuk", data={"username": "ketua_tim", "password": "rahasia-123"})
     res = yclient.get("/rencana/")
-    assert res.status_code == 302 and res.headers["Location"] == "/"
+    assert res.status_code == 302 and res.headers["Location"] == "/lapangan/"
     res = yclient.post("/rencana/", data={"mulai": MONDAY.isoformat(), "hari": "1"})
     assert res.status_code == 302 and _plan_count() == 0
 

@@ -1,0 +1,122 @@
+"""Who may do what: one table of permission -> roles, one decorator per staff view.
+
+Every staff view names the permission it needs with :func:`permission_required` (the way
+Flask-Security's ``permissions_required`` reads); a test walks ``app.url_map`` so no route
+other than the public ones in :data:`PUBLIC_ENDPOINTS` lacks one. Queries of a signed-in user
+are scoped to their office by :func:`outreach.db.scope_to_office` (installed here, per request).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, flash, redirect, request, url_for
+from flask_login import current_user
+
+from outreach.db import get_session, scope_to_office
+from outreach.extensions import login_manager
+from outreach.models import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ADMIN = Role.ADMIN.value
+COORDINATOR = Role.COORDINATOR.value
+TEAM_LEAD = Role.TEAM_LEAD.value
+
+#: Permission -> the roles that have it.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # The staff map on the home page (requests masked, routes).
+    "map.staff": frozenset({ADMIN, COORDINATOR, TEAM_LEAD}),
+    # Triage queue, request pages, WhatsApp paste, letters.
+    "requests.manage": frozenset({ADMIN, COORDINATOR}),
+    # Read plans and follow their progress.
+    "plans.view": frozenset({ADMIN, COORDINATOR}),
+    # Make, approve, change plans; urgent insertion; visit confirmations.
+    "plans.manage": frozenset({ADMIN, COORDINATOR}),
+    # Print route sheets (a team lead: only their own team's).
+    "sheets.print": frozenset({ADMIN, COORDINATOR, TEAM_LEAD}),
+    # The field page (a team lead's own team; admins may look).
+    "field.use": frozenset({ADMIN, TEAM_LEAD}),
+    # Record a visit outcome from the field (own team's stops).
+    "outcomes.record": frozenset({ADMIN, TEAM_LEAD}),
+    # Enter a whole route's outcomes from the ticked paper sheet.
+    "outcomes.enter": frozenset({ADMIN, COORDINATOR}),
+}
+
+#: Endpoints anyone may open (residents, the sign-in page, static files).
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "static",
+        "assets.vendor",
+        "auth.login",
+        "auth.logout",
+        "main.index",
+        "main.roads_geojson",
+        "public.form",
+        "public.received",
+        "public.status",
+        "public.boundaries",
+        "public.locate",
+        "public.kelurahan_options",
+    }
+)
+
+
+def has_permission(user: Any, name: str) -> bool:
+    """True when ``user`` (a Flask-Login user) is signed in with a role that has ``name``.
+
+    Raises
+    ------
+    KeyError
+        ``name`` is not a permission of :data:`PERMISSIONS` (a typo must not open a page).
+    """
+    roles = PERMISSIONS[name]
+    return bool(getattr(user, "is_authenticated", False)) and user.role in roles
+
+
+def permission_required(name: str) -> Callable[[F], F]:
+    """Require a signed-in user whose role has permission ``name``.
+
+    Anonymous users are sent to sign in; others without it get a message and their home page
+    (HTTP 403 for JSON requests).
+    """
+    PERMISSIONS[name]
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not has_permission(current_user, name):
+                if request.is_json or request.accept_mimetypes.best == "application/json":
+                    return {"error": "Anda tidak berhak melakukan ini."}, 403
+                flash("Anda tidak berhak membuka halaman itu.", "error")
+                return redirect(home_url())
+            return view(*args, **kwargs)
+
+        wrapped.permission = name  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def home_url() -> str:
+    """Where a signed-in user starts: team leads on the field page, others on the map."""
+    if current_user.is_authenticated and current_user.role == TEAM_LEAD:
+        return url_for("field.index")
+    return url_for("main.index")
+
+
+def install(app: Flask) -> None:
+    """Scope every query of a signed-in user to their office; ``can()`` in templates."""
+
+    @app.before_request
+    def _scope_office() -> None:
+        if current_user.is_authenticated and current_user.office_id is not None:
+            scope_to_office(get_session(), current_user.office_id)
+
+    @app.context_processor
+    def _can() -> dict[str, Any]:
+        return {"can": lambda name: has_permission(current_user, name)}
