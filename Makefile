@@ -9,7 +9,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_DATE ?= $(shell date -d tomorrow +%F)
 
-.PHONY: messages migration-reset demo test lint typecheck pytest serve install browser bench clean
+NODE_MODULES := node_modules
+
+.PHONY: messages migration-reset demo test lint typecheck pytest serve install browser pdf-libs frontend bench clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
@@ -25,7 +27,26 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed frontend pdf-libs
+
+# Front-end packages the app serves itself (package.json / package-lock.json; never a CDN).
+$(NODE_MODULES)/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "ERROR: npm is needed for the front-end packages (apt-get install npm)" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend: $(NODE_MODULES)/.installed
+
+# WeasyPrint (route-sheet PDFs) needs Pango from Debian; installed here, failing loudly.
+pdf-libs: $(VENV)/.installed
+	@if $(PY) -c 'import weasyprint' >/dev/null 2>&1; then echo "weasyprint: system libraries present"; else \
+	  echo "Installing Pango for WeasyPrint..."; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	  || { echo "ERROR: could not install WeasyPrint's system libraries (libpango-1.0-0 libpangoft2-1.0-0); route-sheet PDFs need them." >&2; exit 1; }; \
+	  $(PY) -c 'import weasyprint' || { echo "ERROR: weasyprint still does not import" >&2; exit 1; }; \
+	fi
 
 # Debian's Chromium for the browser tests; Playwright drives it (it never downloads a browser).
 browser:
@@ -37,7 +58,7 @@ browser:
 	  [ -x "$(CHROMIUM)" ] || { echo "ERROR: $(CHROMIUM) missing after install" >&2; exit 1; }; \
 	fi
 
-demo: $(VENV)/.installed
+demo: install
 	$(FLASK) outreach init-db
 	$(FLASK) outreach region import kota-yogyakarta
 	$(FLASK) outreach seed-demo
@@ -45,7 +66,7 @@ demo: $(VENV)/.installed
 	@echo "Open http://$(HOST):$(PORT)/  (coordinator: koordinator / jemputbola)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-serve: $(VENV)/.installed
+serve: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-test
@@ -55,7 +76,7 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(VENV)/bin/mypy
 
-pytest: $(VENV)/.installed-test browser
+pytest: $(VENV)/.installed-test browser frontend pdf-libs
 	$(PY) -m pytest
 
 test: lint typecheck pytest
@@ -81,4 +102,4 @@ messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k lazy_gettext -o outreach/translations/messages.pot .
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(NODE_MODULES) data .pytest_cache .mypy_cache .ruff_cache

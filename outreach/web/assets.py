@@ -1,4 +1,4 @@
-"""Front-end assets served by the app itself from installed XStatic packages (no CDN)."""
+"""Front-end assets served by the app itself from XStatic and npm packages (no CDN)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,18 @@ import xstatic.pkg.leaflet as xs_leaflet
 from flask import Blueprint, abort, send_from_directory
 from flask.typing import ResponseReturnValue
 
+from outreach.config import PROJECT_ROOT
+
 bp = Blueprint("assets", __name__, url_prefix="/vendor")
 
-VENDOR_DIRS: dict[str, Path] = {"leaflet": Path(xs_leaflet.BASE_DIR)}
+# npm packages (package.json at the project root, installed by `make install` with `npm ci`).
+NODE_MODULES = PROJECT_ROOT / "node_modules"
+
+VENDOR_DIRS: dict[str, Path] = {
+    "leaflet": Path(xs_leaflet.BASE_DIR),
+    # IndexedDB key-value store: the field page's offline queue of outcomes.
+    "idb-keyval": NODE_MODULES / "idb-keyval" / "dist",
+}
 
 
 @bp.route("/<name>/<path:filename>")
