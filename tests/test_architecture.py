@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "outreach"
-DOMAIN = ["domain.py", "errors.py", "privacy.py", "intake", "geo", "planning", "render"]
+DOMAIN = ["domain.py", "errors.py", "privacy.py", "intake", "geo", "planning", "render", "visits"]
 
 
 def _domain_files() -> list[Path]:

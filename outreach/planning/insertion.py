@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from outreach.domain import LonLat, PlannedRoute, PlannedStop, Site, TravelMatrix, UnassignedSite
 from outreach.planning.calendar import nth_working_day_after, team_day
@@ -75,6 +75,8 @@ def insert_site(
     site_id: int,
     routes: Sequence[PlannedRoute],
     legs: Legs | None = None,
+    done: Mapping[int, int] | None = None,
+    cards_used: int | None = None,
 ) -> Insertion | UnassignedSite:
     """Insert site ``site_id`` into ``routes`` (one day) where it adds the least travel.
 
@@ -91,6 +93,12 @@ def insert_site(
         The day's current routes.
     legs
         Road geometry for the new legs (``None``: none).
+    done
+        Team id -> how many of its route's first stops are done (an outcome recorded): the new
+        stop goes after them.
+    cards_used
+        Cards the day's routes use, when known better than their plan (printed cards of
+        visits done plus planned cards of the rest); default: the routes' planned cards.
 
     Returns
     -------
@@ -116,7 +124,8 @@ def insert_site(
         return UnassignedSite(site.id, finding.reason.value, finding.message(), None)
     cap = problem.rules.daily_card_capacity
     tomorrow = nth_working_day_after(day, 1)
-    if cap is not None and sum(r.cards for r in routes if r.day == day) + site.cards > cap:
+    used = sum(r.cards for r in routes if r.day == day) if cards_used is None else cards_used
+    if cap is not None and used + site.cards > cap:
         return _refuse(site, Reason.CARD_CAPACITY_FULL, expected=tomorrow)
     current = {r.team_id: r for r in routes if r.day == day}
     best: tuple[tuple[int, int, int, int], PlannedRoute, PlannedRoute | None] | None = None
@@ -125,7 +134,8 @@ def insert_site(
         order = [by_id[s.site_id] for s in old.stops] if old else []
         if td.team.max_stops is not None and len(order) + 1 > td.team.max_stops:
             continue
-        for position in range(len(order) + 1):
+        first = min(len(order), (done or {}).get(td.team.id, 0))
+        for position in range(first, len(order) + 1):
             trial = [*order[:position], site, *order[position:]]
             timed = schedule_route(
                 td,

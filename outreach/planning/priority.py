@@ -17,9 +17,12 @@ lainnya          15
 
 plus one point per three days of waiting (at most 25, so a request waiting two months climbs
 about two categories and is not starved), plus 40 / 25 / 10 points when its deadline is today
-or past / within 3 days / within 7 days; capped at 100. VROOM maximises the summed priority of
-the visits it makes before it minimises travel, and the planner hands every site at
-``PlanRules.must_priority`` (default 90) to the solver on any day it can be served.
+or past / within 3 days / within 7 days, plus 10 points for each visit that found nobody home
+or was put off (``ServiceRequest.attempts``, at most 3 count: after the third the request
+waits for a coordinator's call, see :mod:`outreach.visits`); capped at 100. VROOM maximises
+the summed priority of the visits it makes before it minimises travel, and the planner hands
+every site at ``PlanRules.must_priority`` (default 90) to the solver on any day it can be
+served.
 
 Service time at the door is a setup plus minutes per person (defaults 10 + 12 min); the walk
 from the road to the door is already inside the travel-time matrix (see ``outreach.geo``).
@@ -41,6 +44,8 @@ CATEGORY_BASE: dict[str, int] = {
 }
 WAITING_DAYS_PER_POINT = 3
 WAITING_CAP = 25
+ATTEMPT_POINTS = 10
+ATTEMPTS_COUNTED = 3
 CARD_SERVICES = frozenset({"perekaman_ktp", "cetak_ktp"})
 SETUP_S = 10 * 60
 PER_PERSON_S = 12 * 60
@@ -55,6 +60,7 @@ def priority_for(
     *,
     waiting_days: int = 0,
     days_to_deadline: int | None = None,
+    attempts: int = 0,
 ) -> int:
     """Priority 0-100 of a request.
 
@@ -66,6 +72,8 @@ def priority_for(
         Days since the request was verified (or created).
     days_to_deadline
         Days from the planned day to the deadline (0 = today, negative = past), or ``None``.
+    attempts
+        Earlier visits that did not serve the resident (not home, put off).
 
     Returns
     -------
@@ -74,6 +82,7 @@ def priority_for(
     """
     value = CATEGORY_BASE.get(category, CATEGORY_BASE["lainnya"])
     value += min(WAITING_CAP, max(0, waiting_days) // WAITING_DAYS_PER_POINT)
+    value += ATTEMPT_POINTS * min(ATTEMPTS_COUNTED, max(0, attempts))
     if days_to_deadline is not None:
         if days_to_deadline <= 0:
             value += 40

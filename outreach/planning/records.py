@@ -164,6 +164,7 @@ def site_for(
             request.category,
             waiting_days=waiting_days(request.verified_at or request.created_at, on),
             days_to_deadline=to_deadline,
+            attempts=int(request.attempts or 0),
         ),
         deadline=request.deadline,
         pinned_team_id=request.pinned_team_id,
@@ -415,3 +416,27 @@ def approved_routes(session: Session, office_id: int, *, from_date: dt.date) -> 
         .order_by(models.Route.route_date, models.Route.team_id, models.Route.id)
     )
     return list(session.scalars(stmt))
+
+
+#: A request whose visits found nobody home three times: it waits for a coordinator's call and
+#: is not planned (set and cleared by :mod:`outreach.visits`).
+FLAG_CONTACT = "perlu_dihubungi"
+
+
+def served_parts(session: Session, request_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Request id -> the parts already served (an outcome ``selesai`` on one of its stops)."""
+    ids = sorted(set(request_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(models.VisitOutcome.request_id, models.Stop.part)
+        .join(models.Stop, models.VisitOutcome.stop_id == models.Stop.id)
+        .where(
+            models.VisitOutcome.request_id.in_(ids),
+            models.VisitOutcome.outcome == models.Outcome.SELESAI.value,
+        )
+    )
+    out: dict[int, set[int]] = {}
+    for request_id, part in rows:
+        out.setdefault(int(request_id), set()).add(int(part or 1))
+    return out

@@ -6,12 +6,13 @@ builds it from configuration, e.g. ``outreach.geo.network.travel_model_for``), c
 never commits (DESIGN.md rule 4).
 
 What is eligible
-    Requests of the office with status ``terverifikasi``, and ``terjadwal`` ones that are not on
-    an approved route still to come (so requests of a superseded or never-approved plan, or of
-    a past route without an outcome, come back). With ``keep_approved`` (the default) the
-    approved routes on the planned days are kept unchanged and their team-days take no new work;
-    without it they are planned again. Requests without a location are included and reported
-    (``no_location``).
+    Requests of the office with status ``terverifikasi``, and ``terjadwal`` ones that are not on an
+    approved route still to come (so requests of a superseded or never-approved plan, or of a past
+    route without an outcome, come back). Requests flagged ``perlu_dihubungi`` (three visits found
+    nobody home, :mod:`outreach.visits`) wait for a coordinator and are left out; parts of a split
+    visit already served are not planned again. With ``keep_approved`` (the default) the approved
+    routes on the planned days are kept unchanged and their team-days take no new work; without it
+    they are planned again. Requests without a location are included and reported (``no_location``).
 
 Service parameters
     ``Office.settings["planning"]`` may set ``setup_min`` (10), ``per_person_min`` (12, a home
@@ -76,10 +77,12 @@ from outreach.planning.feasibility import check_plan
 from outreach.planning.problem import PlanningProblem, problem_points
 from outreach.planning.reasons import format_date, title
 from outreach.planning.records import (
+    FLAG_CONTACT,
     approved_routes,
     clock,
     planned_route,
     rules_for,
+    served_parts,
     service_params,
     sites_for,
     store_route,
@@ -213,9 +216,18 @@ def load_inputs(
         )
         .order_by(models.ServiceRequest.id)
     )
+    backlog = [r for r in session.scalars(stmt) if FLAG_CONTACT not in (r.flags or ())]
+    # Parts already served (an outcome selesai on a past route) are not planned again.
+    served = served_parts(session, (r.id for r in backlog))
+    for request_id, parts in served.items():
+        elsewhere.setdefault(request_id, set()).update(parts)
+    for stop in session.scalars(
+        select(models.Stop).where(models.Stop.request_id.in_(sorted(served)))
+    ):
+        prior_parts.setdefault(stop.request_id, stop.parts or 1)
     rows = [
         r
-        for r in session.scalars(stmt)
+        for r in backlog
         if not set(range(1, prior_parts.get(r.id, 1) + 1)) <= elsewhere.get(r.id, set())
     ]
     locked_ids = {s.request_id for r in locked_rows for s in r.stops}

@@ -73,6 +73,29 @@ def _day_routes(session: Session, office_id: int, day: dt.date) -> list[models.R
     return [] if latest is None else [r for r in latest.routes if r.route_date == day]
 
 
+def _done_prefix(route: models.Route) -> int:
+    """How many of the route's first stops are behind the team.
+
+    That is up to the last stop with an outcome: the team is past it, even if an earlier stop
+    has none yet (a paper sheet not typed in).
+    """
+    done = [i for i, s in enumerate(route.stops, start=1) if s.outcome is not None]
+    return max(done, default=0)
+
+
+def _cards_used(route_rows: Sequence[models.Route], sites: Mapping[int, Site]) -> int:
+    """Cards of the day: printed at visits done, planned at the others."""
+    total = 0
+    for route in route_rows:
+        for stop in route.stops:
+            if stop.outcome is not None:
+                total += stop.outcome.cards_printed
+            else:
+                site = sites.get(stop_site_id(stop))
+                total += site.cards if site is not None else 0
+    return total
+
+
 def insert_urgent(
     session: Session,
     travel: TravelModel,
@@ -84,8 +107,10 @@ def insert_urgent(
     """Insert request ``request_id`` into the routes of ``day`` at least added travel time.
 
     The day's approved routes are used (else the newest draft's); every other visit keeps its
-    team and order, times after the new stop shift. If the plan is approved the request becomes
-    ``terjadwal``. Nothing raises when it does not fit: the reason comes back instead.
+    team and order, times after the new stop shift. Visits already done (an outcome recorded)
+    stay before the new stop, and the day's card capacity counts the cards they printed. If the
+    plan is approved the request becomes ``terjadwal``. Nothing raises when it does not fit:
+    the reason comes back instead.
 
     Raises
     ------
@@ -148,7 +173,13 @@ def insert_urgent(
         return UrgentResult(None, left)
     matrix = travel.matrix(problem_points(problem).points)
     answer = insert_site(
-        problem, matrix, site_id=request_id, routes=routes, legs=travel.leg_geometry
+        problem,
+        matrix,
+        site_id=request_id,
+        routes=routes,
+        legs=travel.leg_geometry,
+        done={r.team_id: _done_prefix(r) for r in route_rows},
+        cards_used=_cards_used(route_rows, by_id),
     )
     if not isinstance(answer, Insertion):
         return UrgentResult(None, answer)
