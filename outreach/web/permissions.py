@@ -60,6 +60,10 @@ PUBLIC_ENDPOINTS = frozenset(
         "public.boundaries",
         "public.locate",
         "public.kelurahan_options",
+        # The field page's web manifest and service worker: no personal data; the worker
+        # must load before sign-in so a phone offline still opens the cached page.
+        "field.manifest",
+        "field.service_worker",
     }
 )
 
