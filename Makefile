@@ -7,7 +7,9 @@ FLASK := $(VENV)/bin/flask --app wsgi
 CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 5000
-DEMO_DATE ?= $(shell date -d tomorrow +%F)
+# The demo plans from today (the planner skips Sundays and holidays) and approves the plan, so
+# the team leads' field page and the route sheets have a day to show.
+DEMO_DATE ?= $(shell date +%F)
 
 NODE_MODULES := node_modules
 
@@ -62,8 +64,8 @@ demo: install
 	$(FLASK) outreach init-db
 	$(FLASK) outreach region import kota-yogyakarta
 	$(FLASK) outreach seed-demo
-	$(FLASK) outreach plan --date $(DEMO_DATE) --days 5
-	@echo "Open http://$(HOST):$(PORT)/  (coordinator: koordinator / jemputbola)"
+	$(FLASK) outreach plan --date $(DEMO_DATE) --days 5 --approve
+	@echo "Open http://$(HOST):$(PORT)/  (coordinator: koordinator / jemputbola; team lead of Tim 1: ketua.tim1 / jemputbola)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: install
