@@ -72,4 +72,9 @@ def logout() -> ResponseReturnValue:
     """Sign out."""
     logout_user()
     flash("Anda telah keluar.", "info")
-    return redirect(url_for("main.index"))
+    response = redirect(url_for("main.index"))
+    # The field page keeps the day's route (names, phone numbers) and unsent outcomes on the
+    # phone: signing out wipes them (the page's own script clears them too, for browsers that
+    # ignore this header).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
