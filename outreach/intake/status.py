@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from outreach import models
 from outreach.intake.phone import last_digits
 from outreach.intake.tracking import normalise_tracking_code
-from outreach.models import PlanStatus, RequestStatus
+from outreach.models import Outcome, PlanStatus, RequestStatus
+from outreach.planning.reasons import format_date
 
 # A team's arrival is an estimate: residents are told a window around it.
 WINDOW_BEFORE = dt.timedelta(minutes=30)
@@ -37,6 +38,10 @@ class StatusView:
     window_start: dt.time | None
     window_end: dt.time | None
     reason: str  # why it was rejected, written for the resident
+    # The latest visit, in plain Indonesian: what happened and what comes next (nothing else:
+    # no team, no note). Empty when there was no visit yet.
+    last_visit_date: dt.date | None = None
+    visit_message: str = ""
 
 
 def _round_down(moment: dt.datetime, minutes: int = 30) -> dt.datetime:
@@ -61,16 +66,20 @@ def _schedule(
     Stop times are the office's wall-clock time (as planning stores them), so they are shown
     as they are. A big collective visit split into parts has several stops: the resident sees
     the first scheduled one (the one at ``scheduled_at``, which approval sets to the earliest
-    part), else the earliest of the newest plan.
+    part), else the earliest of the newest plan. Stops with a recorded outcome are past visits
+    and never the schedule.
     """
     stops = session.scalars(
         select(models.Stop)
         .join(models.Route, models.Stop.route_id == models.Route.id)
         .join(models.Plan, models.Route.plan_id == models.Plan.id)
+        .outerjoin(models.VisitOutcome, models.VisitOutcome.stop_id == models.Stop.id)
         .where(
             models.Stop.request_id == request.id,
             models.Plan.status == PlanStatus.APPROVED.value,
             models.Route.approved.is_(True),
+            # A visit that already happened is history, not the schedule.
+            models.VisitOutcome.id.is_(None),
         )
         .order_by(
             models.Plan.created_at.desc(), models.Plan.id.desc(), models.Stop.service_start_at
@@ -127,6 +136,7 @@ def lookup_status(session: Session, code: str, phone_last4: str) -> StatusView |
         if nxt is None:
             break
         carrier = nxt
+    last_date, message = _last_visit(session, carrier)
     date, start, end = (None, None, None)
     if carrier.status in {RequestStatus.TERJADWAL.value, RequestStatus.TERVERIFIKASI.value}:
         date, start, end = _schedule(session, carrier)
@@ -139,4 +149,97 @@ def lookup_status(session: Session, code: str, phone_last4: str) -> StatusView |
         window_start=start,
         window_end=end,
         reason=carrier.status_reason if carrier.status == RequestStatus.DITOLAK.value else "",
+        last_visit_date=last_date,
+        visit_message=message,
     )
+
+
+_RETRY = frozenset({Outcome.TIDAK_DI_RUMAH.value, Outcome.JADWAL_ULANG.value})
+_OPEN = frozenset(
+    {RequestStatus.TERVERIFIKASI.value, RequestStatus.TERJADWAL.value, RequestStatus.GAGAL.value}
+)
+_CARD_SERVICES = frozenset({"perekaman_ktp", "cetak_ktp"})
+
+
+def visit_message(
+    outcome: str,
+    status: str,
+    visit_date: dt.date,
+    *,
+    services: tuple[str, ...] = (),
+    cards_printed: int = 0,
+) -> str:
+    """What the resident is told about the latest visit ("" when it says nothing useful).
+
+    Parameters
+    ----------
+    outcome
+        The visit's :class:`~outreach.models.Outcome` value.
+    status
+        The request's status now (an outcome only speaks when the request still agrees).
+    visit_date
+        The day of the visit.
+    services
+        The request's services (what comes next after *selesai*).
+    cards_printed
+        Cards printed on the spot.
+    """
+    day = format_date(visit_date)
+    if outcome == Outcome.SELESAI.value and status == RequestStatus.SELESAI.value:
+        if not _CARD_SERVICES.intersection(services):
+            return f"Layanan selesai pada {day}. Dokumen akan diserahkan sesuai keterangan petugas."
+        first = (
+            f"Perekaman selesai pada {day}."
+            if "perekaman_ktp" in services
+            else f"Layanan selesai pada {day}."
+        )
+        if cards_printed:
+            return f"{first} KTP-el sudah dicetak dan diserahkan saat kunjungan."
+        return (
+            f"{first} KTP-el akan dicetak; kami akan mengabari bila sudah dapat diambil di "
+            "kantor Disdukcapil."
+        )
+    if outcome in _RETRY and status in _OPEN:
+        return (
+            f"Tim datang pada {day} tetapi belum berhasil bertemu. Permohonan Anda "
+            "dijadwalkan ulang; kami akan mengabari."
+        )
+    if status == RequestStatus.BATAL.value:
+        if outcome == Outcome.PINDAH_ALAMAT.value:
+            return (
+                f"Permohonan ditutup pada {day} karena alamat sudah pindah. Silakan ajukan "
+                "layanan di Disdukcapil tempat tinggal yang baru."
+            )
+        if outcome == Outcome.MENOLAK.value:
+            return (
+                f"Permohonan ini sudah ditutup pada {day}. Bila Anda masih memerlukan "
+                "layanan, silakan ajukan kembali."
+            )
+        if outcome == Outcome.MENINGGAL.value:
+            return f"Permohonan ini sudah ditutup pada {day}."
+    return ""
+
+
+def _last_visit(session: Session, request: models.ServiceRequest) -> tuple[dt.date | None, str]:
+    """``last_visit_date`` and ``visit_message`` from the request's latest outcome."""
+    row = session.scalar(
+        select(models.VisitOutcome)
+        .where(models.VisitOutcome.request_id == request.id)
+        .order_by(
+            models.VisitOutcome.visit_date.desc(),
+            models.VisitOutcome.recorded_at.desc(),
+            models.VisitOutcome.id.desc(),
+        )
+        .limit(1)
+    )
+    if row is None:
+        return None, ""
+    day = row.visit_date or row.recorded_at.date()
+    message = visit_message(
+        row.outcome,
+        request.status,
+        day,
+        services=tuple(str(s) for s in request.services or ()),
+        cards_printed=row.cards_printed or 0,
+    )
+    return day, message

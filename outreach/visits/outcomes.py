@@ -387,7 +387,8 @@ def record_outcome(
         reschedule=dict(data.reschedule or {}),
         notes=data.note,
         source=source,
-        recorded_at=_office_clock(data.recorded_at, office) if data.recorded_at else now,
+        # Office clock, like route times; the phone's time when it sent one.
+        recorded_at=_office_clock(data.recorded_at or now.replace(tzinfo=dt.UTC), office),
         received_at=now,
         recorded_by=user_id,
     )

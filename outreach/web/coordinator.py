@@ -1,7 +1,8 @@
 """Coordinator pages: triage queue, requests, pasted WhatsApp messages.
 
-The request detail page edits, verifies, rejects and merges; new requests taken by phone or
-from a WhatsApp message are confirmed here too. Letters live in :mod:`outreach.web.letters`.
+The request detail page edits, verifies, rejects and merges, shows the visit history and
+clears the "perlu dihubungi" flag once the coordinator has called; new requests taken by phone
+or from a WhatsApp message are confirmed here too. Letters live in :mod:`outreach.web.letters`.
 
 Only signed-in coordinators (and admins) get here; they see NIK and phone numbers whole.
 """
@@ -18,7 +19,7 @@ from sqlalchemy import func, select
 
 from outreach import models
 from outreach.db import get_session
-from outreach.errors import IntakeError
+from outreach.errors import IntakeError, NotFoundError
 from outreach.intake.dedupe import find_duplicates, merge_requests
 from outreach.intake.fields import FormError
 from outreach.intake.message import message_to_draft
@@ -26,6 +27,7 @@ from outreach.intake.queue import ALL, OPEN, list_queue
 from outreach.intake.services import create_request, reject_request, update_request, verify_request
 from outreach.intake.validate import RequestDraft, validate_request
 from outreach.models import Channel
+from outreach.visits import FLAG_CONTACT, MAX_ATTEMPTS, clear_contact_flag, visit_history
 from outreach.web import intake_support as support
 from outreach.web import letters
 from outreach.web.permissions import permission_required
@@ -123,6 +125,11 @@ def _render_request(
         choices=support.form_choices(session, office, staff=True),
         map_config=support.map_config(session, office, point=point, fallback=fallback),
         fallback_point=fallback,
+        history=visit_history(session, req.id) if req is not None else [],
+        max_attempts=MAX_ATTEMPTS,
+        flag_contact=FLAG_CONTACT,
+        # Where a visit outcome came from (VisitOutcome.source).
+        source_labels={"lapangan": _("Lapangan (HP)"), "kertas": _("Lembar kertas")},
     ), status
 
 
@@ -220,6 +227,21 @@ def merge(request_id: int) -> ResponseReturnValue:
         return merge_requests(session, first, other, actor=actor)
 
     return _act(req, _merge, _("Digabung ke %(code)s."))
+
+
+@bp.route("/permohonan/<int:request_id>/sudah-dihubungi", methods=["POST"])
+@permission_required("requests.manage")
+def contacted(request_id: int) -> ResponseReturnValue:
+    """The coordinator called the resident after 3 failed visits: plan the request again."""
+    req = _get(request_id)
+    session = get_session()
+    try:
+        clear_contact_flag(session, req.id, actor=_actor())
+    except NotFoundError:
+        abort(404)
+    session.commit()
+    flash(_("%(code)s akan direncanakan lagi.", code=req.tracking_code), "info")
+    return redirect(url_for("coordinator.detail", request_id=req.id), code=303)
 
 
 @bp.route("/whatsapp", methods=["GET", "POST"])

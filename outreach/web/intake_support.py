@@ -125,6 +125,8 @@ FLAG_LABELS: dict[str, Any] = {
     "kelurahan_tidak_sesuai_peta": _("Kelurahan tidak sesuai titik peta"),
     "kemungkinan_duplikat": _("Kemungkinan duplikat"),
     "usia_tidak_sesuai_layanan": _("Usia tidak sesuai layanan"),
+    "perlu_dihubungi": _("Perlu dihubungi (3 kali gagal)"),
+    "pindah_alamat": _("Pindah alamat: teruskan ke Dukcapil tujuan"),
 }
 CHANNEL_LABELS: dict[str, Any] = {
     "form": _("Formulir"),

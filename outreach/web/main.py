@@ -18,7 +18,11 @@ from sqlalchemy.orm import Session
 from outreach import models
 from outreach.db import get_session
 from outreach.render import maps
+from outreach.render.progress import done_text, today_tables
 from outreach.render.roads import cached_road_geojson
+from outreach.render.route_rows import RouteTable, hhmm
+from outreach.render.style import team_color
+from outreach.visits import OUTCOME_LABELS
 from outreach.web import mapping_data
 from outreach.web.auth import is_staff
 from outreach.web.permissions import has_permission
@@ -50,12 +54,23 @@ def index() -> ResponseReturnValue:
     summary: dict[str, int] = {}
     if office is not None and region is not None:
         parts, summary = _home_map(session, office, region, staff=staff)
+    progress: list[RouteTable] | None = None
+    # Today's route progress beside the map: for those who follow plans (coordinators).
+    if staff and office is not None and has_permission(current_user, "plans.view"):
+        progress = today_tables(session, office.id, mapping_data.office_today(office))
     page = render_template(
         "main/index.html",
         office=office,
         map=parts,
         staff=staff,
         summary=summary,
+        progress=progress,
+        progress_url=_url("plans.today_progress"),
+        done_text=done_text,
+        hhmm=hhmm,
+        OUTCOME_LABELS=OUTCOME_LABELS,
+        # The same colour per team as the route lines on the map.
+        team_colors={t.id: team_color(i) for i, t in enumerate(office.teams)} if office else {},
         links=_links(
             [(e, label) for e, label, perm in STAFF_LINKS if has_permission(current_user, perm)]
             if staff
@@ -119,6 +134,10 @@ def _home_map(
         "routes": len(routes),
         "days": len({r.route_date for r in routes}),
     }
+
+
+def _url(endpoint: str) -> str | None:
+    return url_for(endpoint) if endpoint in current_app.view_functions else None
 
 
 def _links(candidates: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:

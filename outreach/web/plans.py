@@ -1,8 +1,10 @@
-"""Coordinator pages for plans: list and create, read a plan with its map, approve, insert.
+"""Coordinator pages for plans: make, read, approve, insert; then follow and close the day.
 
-The planning engine (:mod:`outreach.planning.service`) does the work; these views parse the
-form, call it once, commit and render. Residents' names are shown (staff only); NIK and phone
-numbers are never needed here and never shown.
+After approval the plan page follows the day's progress, sends visit confirmations and leads
+to the paper entry of a route's outcomes. The planning engine
+(:mod:`outreach.planning.service`) does the work; these views parse the form, call it once,
+commit and render. Residents' names are shown (staff only); NIK is never shown here, and a
+phone number appears only inside an outbound ``wa.me`` confirmation link.
 """
 
 from __future__ import annotations
@@ -12,7 +14,17 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -29,13 +41,18 @@ from outreach.planning.calendar import working_days
 from outreach.planning.reasons import format_date, title
 from outreach.planning.service import UrgentResult, approve_plan, create_plan, insert_urgent
 from outreach.render import maps
+from outreach.render.confirmations import mark_confirmation_sent, plan_confirmations
 from outreach.render.mapdata import RequestPoint
+from outreach.render.paper_entry import paper_entry, record_paper_outcomes
+from outreach.render.progress import done_text, progress_payload, today_routes
 from outreach.render.route_rows import hhmm, km, minutes, plan_dates, plan_days
-from outreach.render.style import CATEGORY_LABELS
+from outreach.render.style import CATEGORY_LABELS, team_color
+from outreach.visits import OUTCOME_LABELS
 from outreach.web import mapping_data
 from outreach.web.permissions import permission_required
 
 bp = Blueprint("plans", __name__, url_prefix="/rencana")
+NO_STORE = {"Cache-Control": "private, no-store"}
 MAX_DAYS = 10
 PLAN_STATUS_LABELS = {"draft": "Draf", "approved": "Disetujui", "superseded": "Diganti"}
 
@@ -49,6 +66,10 @@ def _labels() -> dict[str, Any]:
         "hhmm": hhmm,
         "minutes": minutes,
         "km": km,
+        "OUTCOME_LABELS": OUTCOME_LABELS,
+        "done_text": done_text,
+        # Print views come from the sheets blueprint; link to them once they exist.
+        "has_endpoint": lambda name: name in current_app.view_functions,
     }
 
 
@@ -107,8 +128,72 @@ def detail(plan_id: int) -> ResponseReturnValue:
         fallback=_uses_fallback(plan),
         created=_local(plan.created_at, office),
         map=_plan_map(session, office, plan),
+        confirmations=plan_confirmations(plan, office_name=office.name),
+        team_colors={t.id: team_color(i) for i, t in enumerate(office.teams)},
     )
-    return page, 200, {"Cache-Control": "private, no-store"}
+    return page, 200, NO_STORE
+
+
+@bp.route("/<int:plan_id>/kemajuan.json")
+@permission_required("plans.view")
+def progress(plan_id: int) -> ResponseReturnValue:
+    """The plan's progress (per route done / planned, per stop its outcome), polled."""
+    plan = _get(get_session(), plan_id)
+    return jsonify(progress_payload(get_session(), plan.routes)), 200, NO_STORE
+
+
+@bp.route("/hari-ini/kemajuan.json")
+@permission_required("plans.view")
+def today_progress() -> ResponseReturnValue:
+    """Today's approved routes and their progress, for the panel beside the home map."""
+    session = get_session()
+    office = _office(session)
+    routes = today_routes(session, office.id, _today(office)) if office else []
+    return jsonify(progress_payload(session, routes)), 200, NO_STORE
+
+
+@bp.route("/rute/<int:route_id>/hasil", methods=["GET", "POST"])
+@permission_required("outcomes.enter")
+def route_outcomes(route_id: int) -> ResponseReturnValue:
+    """Type in a whole route's outcomes from the ticked paper sheet (all or nothing)."""
+    session = get_session()
+    route = _get_route(session, route_id)
+    if request.method == "GET":
+        return _render_paper(route)
+    form = request.form.to_dict(flat=False)
+    try:
+        result = record_paper_outcomes(session, route, form, user_id=current_user.id)
+    except NotFoundError:
+        session.rollback()
+        flash(_("Hasil hanya dapat dicatat untuk rute dari rencana yang disetujui."), "error")
+        return _render_paper(route, status=400)
+    if result.errors:
+        session.rollback()
+        return _render_paper(route, form, result.errors, status=400)
+    session.commit()
+    if result.recorded:
+        flash(_("%(n)s hasil kunjungan dicatat.", n=result.recorded), "info")
+    else:
+        flash(_("Tidak ada hasil baru: semua kunjungan rute ini sudah tercatat."), "info")
+    return redirect(
+        url_for("plans.detail", plan_id=route.plan_id, _anchor=f"rute-{route.id}"), code=303
+    )
+
+
+@bp.route("/kunjungan/<int:stop_id>/konfirmasi", methods=["POST"])
+@permission_required("plans.manage")
+def mark_confirmed(stop_id: int) -> ResponseReturnValue:
+    """Mark a visit's WhatsApp confirmation as sent from the office phone."""
+    session = get_session()
+    try:
+        stop = mark_confirmation_sent(session, stop_id)
+    except NotFoundError:
+        abort(404)
+    session.commit()
+    return redirect(
+        url_for("plans.detail", plan_id=stop.route.plan_id, _anchor=f"kunjungan-{stop.id}"),
+        code=303,
+    )
 
 
 @bp.route("/<int:plan_id>/setujui", methods=["POST"])
@@ -271,6 +356,31 @@ def _get(session: Session, plan_id: int) -> models.Plan:
     if plan is None:
         abort(404)
     return plan
+
+
+def _get_route(session: Session, route_id: int) -> models.Route:
+    # Through its plan, so the office scope applies (routes have no office of their own).
+    route = session.scalar(
+        select(models.Route)
+        .join(models.Plan, models.Route.plan_id == models.Plan.id)
+        .where(models.Route.id == route_id)
+    )
+    if route is None:
+        abort(404)
+    return route
+
+
+def _render_paper(
+    route: models.Route,
+    form: dict[str, list[str]] | None = None,
+    errors: dict[int, dict[str, str]] | None = None,
+    *,
+    status: int = 200,
+) -> ResponseReturnValue:
+    page = render_template(
+        "plans/outcomes.html", entry=paper_entry(route, form, errors), route=route
+    )
+    return page, status, NO_STORE
 
 
 def _travel(office: models.Office) -> TravelModel:
