@@ -2,7 +2,7 @@
 
 An outcome recorded in the field (or typed from paper) shows on the coordinator's screens
 within seconds: the pages poll :func:`progress_payload` every few seconds
-(``outreach/static/progress.js``) and update each route's "selesai X / Y" and each stop's
+(``outreach/static/progress.js``) and update each route's "dikunjungi X / Y" and each stop's
 outcome badge. The payload carries ids, counts and outcome codes only: no names, NIK or phone
 numbers.
 """
@@ -24,8 +24,8 @@ __all__ = ["done_text", "progress_payload", "today_routes", "today_tables"]
 
 
 def done_text(done: int, planned: int) -> str:
-    """``selesai 2 / 5``: a route's progress as the pages write it."""
-    return f"selesai {done} / {planned}"
+    """``dikunjungi 2 / 5``: stops with an outcome (any) over stops planned, as pages write it."""
+    return f"dikunjungi {done} / {planned}"
 
 
 def progress_payload(session: Session, routes: Sequence[models.Route]) -> dict[str, Any]:

@@ -6,7 +6,7 @@
  *   [data-route-progress="<route id>"]  its [data-route-text] and <progress>
  *   [data-stop-outcome="<stop id>"]      the outcome badge (text label, not colour alone)
  *   [data-stop-row="<stop id>"]          gets the class "done"
- *   [data-progress-total]                "selesai X / Y" over every route
+ *   [data-progress-total]                "dikunjungi X / Y" over every route
  *   [data-progress-status]               when it last updated, or why it could not
  * No framework; nothing leaves the app's own origin.
  */
@@ -58,7 +58,7 @@
       flash(cell);
     });
     root.querySelectorAll("[data-progress-total]").forEach(function (el) {
-      el.textContent = "selesai " + data.done + " / " + data.planned;
+      el.textContent = "dikunjungi " + data.done + " / " + data.planned;
     });
   }
 

@@ -91,7 +91,7 @@ def test_plan_page_shows_a_field_outcome_without_reload(
     cell.wait_for(timeout=10_000)
     assert cell.inner_text().strip().endswith("Selesai")
     progress = page.locator(f'[data-route-progress="{route_id}"] [data-route-text]')
-    assert progress.inner_text() == f"selesai 1 / {planned}"
+    assert progress.inner_text() == f"dikunjungi 1 / {planned}"
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
 
     # A second outcome of another kind shows too, with its label (not colour alone).
@@ -102,7 +102,7 @@ def test_plan_page_shows_a_field_outcome_without_reload(
         arg=second,
         timeout=10_000,
     )
-    assert progress.inner_text() == f"selesai 2 / {planned}"
+    assert progress.inner_text() == f"dikunjungi 2 / {planned}"
     assert "terakhir pukul" in page.locator("[data-progress-status]").inner_text()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.locator(f"#rute-{route_id}").scroll_into_view_if_needed()

@@ -300,14 +300,14 @@ def test_plan_page_progress_and_links(staff_client: FlaskClient, day: FieldDay) 
     assert f'data-progress-url="/rencana/{day.plan_id}/kemajuan.json"' in page
     assert "progress.js" in page
     for route in routes:
-        assert f"selesai 0 / {len(route.stops)}" in page
+        assert f"dikunjungi 0 / {len(route.stops)}" in page
         assert f'href="/rencana/rute/{route.id}/hasil"' in page
         for stop in route.stops:
             assert f'data-stop-outcome="{stop.id}"' in page
     assert "Catat hasil (lembar kertas)" in page
     _record(session, routes[0].stops[0], "selesai")
     page = staff_client.get(f"/rencana/{day.plan_id}").get_data(as_text=True)
-    assert f"selesai 1 / {len(routes[0].stops)}" in page
+    assert f"dikunjungi 1 / {len(routes[0].stops)}" in page
     assert 'class="badge outcome outcome-selesai">Selesai<' in page
 
 
@@ -326,7 +326,7 @@ def test_progress_json(staff_client: FlaskClient, day: FieldDay) -> None:
     _record(session, stop, "tidak_di_rumah", note="tidak ada orang")
     data = staff_client.get(f"/rencana/{day.plan_id}/kemajuan.json").get_json()
     first = data["routes"][0]
-    assert first["done"] == 1 and first["text"] == f"selesai 1 / {len(routes[0].stops)}"
+    assert first["done"] == 1 and first["text"] == f"dikunjungi 1 / {len(routes[0].stops)}"
     assert data["stops"] == {str(stop.id): {"outcome": "tidak_di_rumah", "label": "Tidak di rumah"}}
     assert data["done"] == 1 and data["planned"] == sum(len(r.stops) for r in routes)
     # Names, NIK, phone numbers and notes never travel in it.
@@ -366,7 +366,7 @@ def test_today_progress_on_the_home_map(
     assert 'data-progress-url="/rencana/hari-ini/kemajuan.json"' in page
     assert "Kemajuan rute hari ini" in page and "progress.js" in page
     total = sum(len(r.stops) for r in routes)
-    assert f"selesai 1 / {total}" in page
+    assert f"dikunjungi 1 / {total}" in page
     for route in routes:
         assert route.team.name in page
     # Team leads follow their own route on the field page, not every team's.
