@@ -79,6 +79,8 @@ class RouteStopPoint:
     lat: float
     arrival: dt.datetime
     tracking_code: str
+    stop_id: int | None = None
+    outcome: str | None = None  # an Outcome value once the visit is recorded
 
 
 @dataclass(frozen=True)

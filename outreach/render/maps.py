@@ -52,6 +52,7 @@ from outreach.render.style import (
     category_color,
     team_color,
 )
+from outreach.visits import OUTCOME_LABELS
 
 ZOOM_START = 13
 
@@ -350,17 +351,27 @@ def _add_route(group: folium.FeatureGroup, route: RouteLine) -> None:
         ).add_to(line)
         line.add_to(group)
     for stop in route.stops:
+        # A visit done shows a tick before its number (not colour alone); the live progress
+        # script (static/progress.js) ticks markers by their data-stop-marker id.
+        done = stop.outcome is not None
+        marker_id = f' data-stop-marker="{stop.stop_id}"' if stop.stop_id is not None else ""
         badge = folium.Marker(
             location=[stop.lat, stop.lon],
             icon=DivIcon(
-                html=(f'<span class="jb-stop" style="background:{color}">{stop.sequence}</span>'),
+                html=(
+                    f'<span class="jb-stop{" done" if done else ""}" style="background:{color}"'
+                    f' data-sequence="{stop.sequence}"{marker_id}>'
+                    f"{'✓' if done else ''}{stop.sequence}</span>"
+                ),
                 icon_size=(20, 20),
                 icon_anchor=(10, 24),
                 class_name="jb-stop-icon",
             ),
         )
+        state = f" · {OUTCOME_LABELS.get(stop.outcome, stop.outcome)}" if stop.outcome else ""
         SafeTooltip(
             f"{route.team_name} #{stop.sequence} · {stop.arrival:%H:%M} · {stop.tracking_code}"
+            + state
         ).add_to(badge)
         badge.add_to(group)
 

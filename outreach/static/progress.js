@@ -7,6 +7,7 @@
  *   [data-stop-outcome="<stop id>"]      the outcome badge (text label, not colour alone)
  *   [data-stop-row="<stop id>"]          gets the class "done"
  *   [data-progress-total]                "dikunjungi X / Y" over every route
+ *   [data-stop-marker="<stop id>"]       a map marker anywhere in the page: a tick, class "done"
  *   [data-progress-status]               when it last updated, or why it could not
  * No framework; nothing leaves the app's own origin.
  */
@@ -56,6 +57,15 @@
         row.classList.add("done");
       });
       flash(cell);
+    });
+    // Stop markers on a map on the page (anywhere in the document): a tick before the number.
+    Object.keys(stops).forEach(function (id) {
+      document.querySelectorAll('[data-stop-marker="' + id + '"]').forEach(function (el) {
+        if (el.classList.contains("done")) { return; }
+        el.classList.add("done");
+        el.textContent = "\u2713" + (el.getAttribute("data-sequence") || "");
+        el.title = stops[id].label;
+      });
     });
     root.querySelectorAll("[data-progress-total]").forEach(function (el) {
       el.textContent = "dikunjungi " + data.done + " / " + data.planned;

@@ -252,8 +252,12 @@ def parse_outcome_payload(data: Any) -> OutcomeInput:
     if len(note) > MAX_NOTE:
         msg = f"Catatan terlalu panjang (paling banyak {MAX_NOTE} karakter)."
         raise OutcomeError(msg)
-    stop_id = _int(data.get("stop_id"), "stop_id", allow_none=False)
-    assert stop_id is not None
+    stop_id = data.get("stop_id")
+    if isinstance(stop_id, str) and stop_id.strip().isdigit():
+        stop_id = int(stop_id.strip())
+    if not isinstance(stop_id, int) or isinstance(stop_id, bool) or not 0 < stop_id < 2**31:
+        msg = "stop_id wajib diisi (nomor kunjungan)."
+        raise OutcomeError(msg)
     return OutcomeInput(
         client_id=_client_id(data.get("client_id")),
         stop_id=stop_id,

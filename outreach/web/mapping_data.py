@@ -183,6 +183,7 @@ def route_lines(session: Session, office: models.Office, today: dt.date) -> list
         )
         .options(
             selectinload(models.Route.stops).selectinload(models.Stop.request),
+            selectinload(models.Route.stops).selectinload(models.Stop.outcome),
             selectinload(models.Route.team),
             selectinload(models.Route.plan),
         )
@@ -215,6 +216,8 @@ def route_line(route: models.Route, team_index: int, depot: LonLat) -> RouteLine
                 lat=target[1],
                 arrival=stop.arrival_at,
                 tracking_code=stop.request.tracking_code,
+                stop_id=stop.id,
+                outcome=stop.outcome.outcome if stop.outcome is not None else None,
             )
         )
     back = [(float(x), float(y)) for x, y in route.return_geometry] or [path[-1], depot]

@@ -339,6 +339,8 @@ def test_urgent_insertion_goes_after_the_visits_done(day: FieldDay, yapp: Flask)
 def test_payload_errors_are_indonesian() -> None:
     good = {"client_id": str(uuid.uuid4()), "stop_id": 3, "outcome": "selesai"}
     assert parse_outcome_payload(good).stop_id == 3
+    # Stop ids grow without bound: a busy office passes 1000 stops in two weeks.
+    assert parse_outcome_payload({**good, "stop_id": 123_456}).stop_id == 123_456
     for bad, needle in [
         ([], "objek JSON"),
         ({**good, "client_id": "x"}, "UUID"),
