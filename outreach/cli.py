@@ -457,6 +457,32 @@ def intake_duplicates() -> None:
     click.echo(f"{found} possible duplicate(s).")
 
 
+@outreach_cli.command("sheets")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The day.")
+@click.option("--team", "team_name", default=None, help="Only this team (name).")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="PDF.")
+@one_line_errors
+def sheets_command(day: Any, team_name: str | None, out_path: str) -> None:
+    """Write the route sheets of the approved routes of --date (every team, or --team) as PDF."""
+    from pathlib import Path
+
+    from outreach.office import get_office
+    from outreach.render.sheets import printable_routes
+    from outreach.web.sheets import build_sheets, public_base_url, sheets_pdf
+
+    session = get_session()
+    office = get_office(session)
+    routes = printable_routes(session, day.date(), office_id=office.id, team_name=team_name)
+    # URLs on paper (QR codes) need a request context: PUBLIC_URL or the local default.
+    with current_app.test_request_context(base_url=public_base_url()):
+        pdf = sheets_pdf(build_sheets(session, office, routes))
+    try:
+        Path(out_path).write_bytes(pdf)
+    except OSError as exc:
+        raise OutreachError(f"{out_path}: cannot write ({exc.strerror or exc})") from exc
+    click.echo(f"{out_path}: {len(routes)} route sheet(s), {len(pdf)} bytes.")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the ``outreach`` command group to ``app``."""
     app.cli.add_command(outreach_cli)

@@ -47,6 +47,9 @@ def defaults() -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PLANNING_SEED": 1,
+        # Public base URL of the app (https://...) for QR codes and links printed on route
+        # sheets; "" uses the address the request came in on (the CLI: http://127.0.0.1:5000).
+        "PUBLIC_URL": "",
     }
 
 

@@ -35,9 +35,10 @@ def register_web(app: Flask) -> None:
         permissions,
         plans,
         public,
+        sheets,
     )
 
-    for module in (assets, auth, main, public, coordinator, plans, field, errors):
+    for module in (assets, auth, main, public, coordinator, plans, field, sheets, errors):
         app.register_blueprint(module.bp)
     permissions.install(app)
 
