@@ -50,6 +50,8 @@ def defaults() -> dict[str, Any]:
         # Public base URL of the app (https://...) for QR codes and links printed on route
         # sheets; "" uses the address the request came in on (the CLI: http://127.0.0.1:5000).
         "PUBLIC_URL": "",
+        # Processes that render a day's route-sheet PDF (0: the machine's cores, at most 4).
+        "SHEET_PDF_WORKERS": 0,
     }
 
 

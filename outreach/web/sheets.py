@@ -8,6 +8,7 @@ template and, for a PDF, hand its HTML to WeasyPrint. Sheets carry names: never 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -141,7 +142,18 @@ def sheets_pdf(sheets: Sequence[RouteSheet]) -> bytes:
     """One PDF, one team after the other; each team's pages are numbered on their own."""
     htmls = [sheets_html([sheet], for_pdf=True) for sheet in sheets]
     css = render_template("sheets/_sheet.css")
-    return render_pdfs(htmls, base_url=public_base_url() + "/", stylesheet=css)
+    return render_pdfs(
+        htmls,
+        base_url=public_base_url() + "/",
+        stylesheet=css,
+        workers=pdf_workers(current_app.config.get("SHEET_PDF_WORKERS", 0)),
+    )
+
+
+def pdf_workers(setting: object) -> int:
+    """Processes for a day PDF: ``SHEET_PDF_WORKERS``, or 0 = the machine's cores, at most 4."""
+    wanted = int(setting) if isinstance(setting, int | str) and str(setting).isdigit() else 0
+    return wanted if wanted > 0 else min(4, os.cpu_count() or 1)
 
 
 def public_base_url() -> str:

@@ -126,16 +126,28 @@ PAGED = """<html><head><style>
 p {{ break-after: page }}</style></head><body>{body}</body></html>"""
 
 
-def test_several_documents_make_one_pdf_each_numbered_on_its_own() -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_several_documents_make_one_pdf_each_numbered_on_its_own(workers: int) -> None:
     first = PAGED.format(body="<p>Tim A satu</p><p>Tim A dua</p>")
     second = PAGED.format(body="<div>Tim B</div>")
-    reader = PdfReader(io.BytesIO(render_pdfs([first, second], "http://127.0.0.1/")))
-    texts = [page.extract_text() for page in reader.pages]
-    assert len(texts) == 3
+    third = PAGED.format(body="<div>Tim C</div>")
+    pdf = render_pdfs([first, second, third], "http://127.0.0.1/", workers=workers)
+    texts = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(texts) == 4
     assert "Hal. 1/2" in texts[0] and "Hal. 2/2" in texts[1] and "Hal. 1/1" in texts[2]
-    assert "Tim B" in texts[2]
+    assert "Tim B" in texts[2] and "Tim C" in texts[3]
     with pytest.raises(ValueError):
-        render_pdfs([], "http://127.0.0.1/")
+        render_pdfs([], "http://127.0.0.1/", workers=workers)
+
+
+def test_documents_are_shared_out_in_order_by_size() -> None:
+    from outreach.render.sheets import _share_out
+
+    htmls = ["a" * 10, "b" * 30, "c" * 10, "d" * 10]
+    groups = _share_out(htmls, 2)
+    assert [h for g in groups for h in g] == htmls
+    assert len(groups) == 2 and all(groups)
+    assert _share_out(htmls[:1], 2) == [htmls[:1]]
 
 
 def test_pdf_rendering_fetches_nothing() -> None:
