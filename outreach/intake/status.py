@@ -51,7 +51,11 @@ def _round_down(moment: dt.datetime, minutes: int = 30) -> dt.datetime:
 
 
 def arrival_window(arrival: dt.datetime) -> tuple[dt.time, dt.time]:
-    """The window residents are told: 30 min before to 60 min after the ETA, on half hours."""
+    """The window residents are told: 30 min before to 60 min after ``arrival``, on half hours.
+
+    Callers pass the planned start of the visit (``Stop.service_start_at``): after a lunch
+    break or a wait for the resident's own window it is later than the team's arrival.
+    """
     return (
         _round_down(arrival - WINDOW_BEFORE).time(),
         _round_down(arrival + WINDOW_AFTER).time(),
@@ -91,7 +95,7 @@ def _schedule(
     )
     if stop is None:
         return request.pinned_date, None, None
-    start, end = arrival_window(stop.arrival_at)
+    start, end = arrival_window(stop.service_start_at)
     return stop.arrival_at.date(), start, end
 
 

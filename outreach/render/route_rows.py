@@ -115,8 +115,11 @@ class StopRow:
     def address(self) -> str:
         """Street, RT/RW and kelurahan in one line, as written on an envelope."""
         bits = [self.street] if self.street else []
-        if self.rt or self.rw:
-            bits.append(f"RT {self.rt or '-'}/RW {self.rw or '-'}")
+        neighbourhood = " / ".join(
+            f"{unit} {value}" for unit, value in (("RT", self.rt), ("RW", self.rw)) if value
+        )
+        if neighbourhood:
+            bits.append(neighbourhood)
         if self.kelurahan:
             bits.append(f"Kel. {self.kelurahan}")
         return ", ".join(bits)
@@ -271,7 +274,7 @@ def _stop_row(stop: models.Stop, *, reveal: bool) -> StopRow:
     # A part of a split visit serves its own share of the request's persons.
     persons = req.persons if stop.persons is None else stop.persons
     services = tuple(str(s) for s in req.services or ())
-    start, end = arrival_window(stop.arrival_at)
+    start, end = arrival_window(stop.service_start_at)
     street = req.address_street
     if req.letter is not None and req.letter.meeting_place:
         street = req.letter.meeting_place + (f" ({street})" if street else "")

@@ -96,7 +96,7 @@ def test_day_pdf_has_each_team_from_a_new_page(yapp: Flask, day: FieldDay) -> No
         "gang sempit, motor saja",
         "dekat masjid",
         "Ibu Pendamping",
-        "RT 3/RW 7",
+        "RT 3 / RW 7",
         "Kel. Semaki",
         "Daftar hadir",
         "Peserta 4",
