@@ -19,7 +19,6 @@ from outreach import models
 from outreach.db import get_session
 from outreach.render import maps
 from outreach.render.progress import done_text, today_tables
-from outreach.render.roads import cached_road_geojson
 from outreach.render.route_rows import RouteTable, hhmm
 from outreach.render.style import team_color
 from outreach.visits import OUTCOME_LABELS
@@ -88,15 +87,13 @@ def roads_geojson() -> ResponseReturnValue:
     region = mapping_data.office_region(
         session, session.scalar(select(models.Office).order_by(models.Office.id))
     )
-    if region is None or not region.roads_file or not Path(region.roads_file).is_file():
-        abort(404)
-    roads_file = Path(region.roads_file)
-    cache_dir = Path(current_app.config["CACHE_DIR"])
-    files = cached_road_geojson(
-        cache_dir=cache_dir,
-        key=f"{region.slug}-{mapping_data.file_sha256(roads_file)[:20]}",
-        load_graph=lambda: mapping_data.road_graph(region.source_dir, cache_dir),
+    files = (
+        None
+        if region is None
+        else mapping_data.road_layer_files(region, Path(current_app.config["CACHE_DIR"]))
     )
+    if files is None:
+        abort(404)
     gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
     response = send_file(
         files.gzipped if gzipped else files.plain,

@@ -27,6 +27,7 @@ from outreach.render.mapdata import (
     RouteLine,
     RouteStopPoint,
 )
+from outreach.render.roads import RoadGeoJsonFiles, cached_road_geojson
 
 # Requests still waiting for a visit: the ones a map is about.
 ACTIVE_STATUSES = ("baru", "terverifikasi", "terjadwal", "gagal")
@@ -230,4 +231,19 @@ def route_line(route: models.Route, team_index: int, depot: LonLat) -> RouteLine
         stops=tuple(stops),
         travel_time_s=route.travel_time_s,
         distance_m=route.distance_m,
+    )
+
+
+def road_layer_files(region: models.RegionImport, cache_dir: Path) -> RoadGeoJsonFiles | None:
+    """The region's road layer as cached GeoJSON files (built on first use), or None.
+
+    None when the region has no road file (a pack without roads, or a moved file). Shared by
+    the home map's offline base layer and the maps on route sheets.
+    """
+    if not region.roads_file or not Path(region.roads_file).is_file():
+        return None
+    return cached_road_geojson(
+        cache_dir=cache_dir,
+        key=f"{region.slug}-{file_sha256(Path(region.roads_file))[:20]}",
+        load_graph=lambda: road_graph(region.source_dir, cache_dir),
     )

@@ -30,7 +30,6 @@ from sqlalchemy.orm import Session
 from outreach import models
 from outreach.db import get_session
 from outreach.errors import NotFoundError
-from outreach.render.roads import cached_road_geojson
 from outreach.render.route_image import RoadLine
 from outreach.render.sheets import (
     RouteSheet,
@@ -172,15 +171,12 @@ def public_base_url() -> str:
 def office_roads(session: Session, office: models.Office) -> tuple[RoadLine, ...]:
     """The office region's roads for the sheet maps (the cached road layer of the home map)."""
     region = mapping_data.office_region(session, office)
-    if region is None or not region.roads_file or not Path(region.roads_file).is_file():
-        return ()
-    cache_dir = Path(current_app.config["CACHE_DIR"])
-    files = cached_road_geojson(
-        cache_dir=cache_dir,
-        key=f"{region.slug}-{mapping_data.file_sha256(Path(region.roads_file))[:20]}",
-        load_graph=lambda: mapping_data.road_graph(region.source_dir, cache_dir),
+    files = (
+        None
+        if region is None
+        else mapping_data.road_layer_files(region, Path(current_app.config["CACHE_DIR"]))
     )
-    return load_road_lines(files.plain)
+    return () if files is None else load_road_lines(files.plain)
 
 
 def pdf_filename(day: dt.date, team_name: str | None) -> str:
