@@ -7,6 +7,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -59,11 +60,13 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    """A fresh page (phone-sized viewport: residents use cheap phones). External hosts blocked."""
-    context = browser.new_context(viewport={"width": 400, "height": 800}, locale="id-ID")  # type: ignore[attr-defined]
-    # Nothing may leave the machine: every non-loopback request is aborted.
+def local_context(browser: Any, **options: Any) -> Any:
+    """A browser context (locale id-ID) in which every non-loopback request is aborted.
+
+    Nothing may leave the machine, as in an office without internet. (Playwright's request
+    routing and service workers do not mix: the field page's offline tests do without it.)
+    """
+    context = browser.new_context(locale="id-ID", **options)
     context.route(
         "**/*",
         lambda route: (
@@ -72,6 +75,13 @@ def page(browser: object) -> Iterator[object]:
             else route.abort()
         ),
     )
+    return context
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    """A fresh page (phone-sized viewport: residents use cheap phones). External hosts blocked."""
+    context = local_context(browser, viewport={"width": 400, "height": 800})
     pg = context.new_page()
     try:
         yield pg

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from outreach import models
 from outreach.db import get_session
 from outreach.visits import OutcomeInput, record_outcome
+from tests.browser.conftest import local_context
 from tests.field_day import FieldDay, build_field_day, travel_for
 from tests.intake.yogya import COORDINATOR, yogya_app, yogya_template
 
@@ -42,15 +43,7 @@ def live_app(field_app: tuple[Flask, FieldDay]) -> Flask:
 @pytest.fixture
 def desktop(browser: Any) -> Iterator[Any]:
     """A coordinator's desktop browser (1280x900); nothing may leave the machine."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if route.request.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-            else route.abort()
-        ),
-    )
+    context = local_context(browser, viewport={"width": 1280, "height": 900})
     try:
         yield context.new_page()
     finally:

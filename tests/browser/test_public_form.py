@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from outreach import models
 from outreach.db import get_session
+from tests.browser.conftest import local_context
 from tests.intake.yogya import SEMAKI, UMBULHARJO, nik_for, yogya_app, yogya_template
 
 pytestmark = pytest.mark.browser
@@ -109,14 +110,8 @@ def test_errors_are_shown_by_each_field_and_fields_kept(live_server: str, page: 
 
 def test_form_works_without_javascript(live_server: str, browser) -> None:  # type: ignore[no-untyped-def]
     """Progressive enhancement: no script, no map, the request still goes through."""
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740}, locale="id-ID", java_script_enabled=False
-    )
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if route.request.url.startswith("http://127.0.0.1") else route.abort()
-        ),
+    context = local_context(
+        browser, viewport={"width": 360, "height": 740}, java_script_enabled=False
     )
     page = context.new_page()
     try:
