@@ -421,7 +421,8 @@ def plan_routes(
         cards_left = None
         if rules.daily_card_capacity is not None:
             locked_cards = sum(r.cards for r in problem.locked if r.day == day)
-            cards_left = max(0, rules.daily_card_capacity - locked_cards)
+            printed = problem.cards_printed.get(day, 0)
+            cards_left = max(0, rules.daily_card_capacity - locked_cards - printed)
         selection = select_candidates(
             available,
             day,

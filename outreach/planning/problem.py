@@ -9,6 +9,7 @@ benchmarks agree on it without passing indices around.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from outreach.domain import LonLat, PlannedRoute, PlanRules, Site, TeamSpec
@@ -39,6 +40,9 @@ class PlanningProblem:
         not planned again.
     seed
         Seed of every random choice (clustering), stored with the plan.
+    cards_printed
+        Cards already printed on a day by visits done outside ``locked`` (outcomes recorded
+        on routes planned again): they count against that day's card capacity.
     """
 
     depot: LonLat
@@ -48,6 +52,7 @@ class PlanningProblem:
     rules: PlanRules = field(default_factory=PlanRules)
     locked: tuple[PlannedRoute, ...] = ()
     seed: int = 1
+    cards_printed: Mapping[dt.date, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

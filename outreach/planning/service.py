@@ -262,6 +262,7 @@ def load_inputs(
             planned_route(r, locked=True, sites={x.id: x for x in sites}) for r in locked_rows
         ),
         seed=seed,
+        cards_printed=_cards_printed(session, office.id, dates, set(locked_route_ids)),
     )
     return PlanInputs(
         office=office,
@@ -273,6 +274,30 @@ def load_inputs(
         requests={r.id: r for r in rows},
         collective_max_persons=params.collective_max_persons,
     )
+
+
+def _cards_printed(
+    session: Session, office_id: int, dates: Sequence[dt.date], locked_route_ids: set[int]
+) -> dict[dt.date, int]:
+    """Cards printed on ``dates`` at visits done on routes that are not kept (re-planned)."""
+    if not dates:
+        return {}
+    rows = session.execute(
+        select(
+            models.VisitOutcome.visit_date, models.VisitOutcome.cards_printed, models.Stop.route_id
+        )
+        .join(models.Stop, models.VisitOutcome.stop_id == models.Stop.id)
+        .join(models.ServiceRequest, models.VisitOutcome.request_id == models.ServiceRequest.id)
+        .where(
+            models.ServiceRequest.office_id == office_id,
+            models.VisitOutcome.visit_date.in_(list(dates)),
+        )
+    )
+    out: dict[dt.date, int] = {}
+    for day, cards, route_id in rows:
+        if route_id not in locked_route_ids and day is not None:
+            out[day] = out.get(day, 0) + int(cards or 0)
+    return out
 
 
 # --- planning and storing --------------------------------------------------------------------

@@ -594,13 +594,3 @@ def clear_contact_flag(session: Session, request_id: int, *, actor: str) -> None
         )
     )
     session.flush()
-
-
-def cards_printed_on(session: Session, office_id: int, day: dt.date) -> int:
-    """Cards the office's teams printed on ``day`` (recorded outcomes)."""
-    rows = session.scalars(
-        select(models.VisitOutcome.cards_printed)
-        .join(models.ServiceRequest, models.VisitOutcome.request_id == models.ServiceRequest.id)
-        .where(models.VisitOutcome.visit_date == day, models.ServiceRequest.office_id == office_id)
-    )
-    return sum(int(c or 0) for c in rows)

@@ -373,3 +373,21 @@ def test_any_body_parses_or_says_why(body: dict[str, Any]) -> None:
         parse_outcome_payload(body)
     except OutcomeError as exc:
         assert str(exc)
+
+
+def test_cards_printed_count_against_the_day_when_it_is_planned_again(
+    day: FieldDay, yapp: Flask
+) -> None:
+    session = get_session()
+    stop = _stop_of(session, day.request_ids[0])
+    _record(session, stop, "selesai", persons_served=1, cards_printed=1)
+    office = session.scalar(select(models.Office))
+    assert office is not None
+    # Left to plan: 5 home visits (1 card each) and the letter (4 cards) = 9 cards; 1 printed.
+    office.daily_card_capacity = 9
+    session.commit()
+    plan = create_plan(session, travel_for(yapp), start_date=DAY, days=1, keep_approved=False)
+    session.commit()
+    cards = sum(r.persons for r in plan.routes)  # every visit here records e-KTP
+    assert cards <= 9 - 1
+    assert any(u.reason == "card_capacity_full" for u in plan.unassigned)
