@@ -95,6 +95,11 @@ class FieldPage:
         """Stops of the shown route with an outcome."""
         return self.table.done if self.table is not None else 0
 
+    @property
+    def recordable(self) -> bool:
+        """Outcomes can be recorded: the shown route's day has come (not a later route)."""
+        return self.day is None or self.day <= self.today
+
 
 def _office_place(office_name: str) -> str:
     """``Kota Yogyakarta`` from ``Disdukcapil Kota Yogyakarta`` (the message says Disdukcapil)."""

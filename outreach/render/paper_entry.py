@@ -49,6 +49,10 @@ MAX_NOTE = 2000
 _HHMM = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
+# ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+_DIGITS = re.compile(r"[0-9]{1,6}")
+
+
 @dataclass(frozen=True)
 class PaperRow:
     """One stop on the paper-entry page: its facts, what is typed (or the default), errors."""
@@ -159,6 +163,7 @@ def paper_entry(
                     reschedule_start="",
                     reschedule_end="",
                     attendees=frozenset(a.resident_id for a in stop.attendees if a.came),
+                    errors=dict((errors or {}).get(stop.stop_id, {})),
                 )
             )
             continue
@@ -166,7 +171,7 @@ def paper_entry(
         ticked = all_residents
         if form is not None:
             ticked = frozenset(
-                int(v) for v in form.get(f"hadir-{sid}") or () if str(v).strip().isdigit()
+                int(v) for v in form.get(f"hadir-{sid}") or () if _DIGITS.fullmatch(str(v).strip())
             )
         rows.append(
             PaperRow(
@@ -189,7 +194,7 @@ def paper_entry(
 
 
 def _count(text: str, *, low: int, high: int) -> int | None:
-    if not text.isdigit():
+    if not _DIGITS.fullmatch(text):
         return None
     value = int(text)
     return value if low <= value <= high else None
@@ -285,6 +290,7 @@ def record_paper_outcomes(
     *,
     user_id: int | None,
     now: dt.datetime | None = None,
+    today: dt.date | None = None,
 ) -> PaperResult:
     """Record the outcomes typed for every open stop of ``route``; never commits.
 
@@ -303,8 +309,21 @@ def record_paper_outcomes(
         raise NotFoundError(msg)
     parsed: list[OutcomeInput] = []
     errors: dict[int, dict[str, str]] = {}
+    stored = {s.id: s.outcome.client_id for s in route.stops if s.outcome is not None}
     for row in entry.rows:
         if not row.editable:
+            sent_id = _first(form, row.name("cid"))
+            if form.get(row.name("hasil")) and sent_id != stored.get(row.stop.stop_id):
+                # Open when the page was loaded, recorded from the field since (another
+                # client id; the same one is this form sent twice): the paper's value is not
+                # silently dropped.
+                errors[row.stop.stop_id] = {
+                    "hasil": (
+                        f"Sementara halaman ini terbuka, hasil kunjungan ini sudah dicatat "
+                        f"dari lapangan ({row.label}). Periksa dengan lembar kertas, lalu "
+                        "simpan lagi."
+                    )
+                }
             continue
         data, row_errors = parse_paper_row(row, route.route_date)
         if row_errors:
@@ -317,7 +336,13 @@ def record_paper_outcomes(
     for data in parsed:
         try:
             result = record_outcome(
-                session, data, team_id=None, user_id=user_id, source=SOURCE, now=now
+                session,
+                data,
+                team_id=None,
+                user_id=user_id,
+                source=SOURCE,
+                now=now,
+                today=today,
             )
         except OutcomeError as exc:
             errors[data.stop_id] = {"hasil": str(exc)}

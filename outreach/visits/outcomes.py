@@ -47,6 +47,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from outreach import models
 from outreach.errors import NotFoundError, OutreachError
 from outreach.planning.priority import CARD_SERVICES
+from outreach.planning.reasons import format_date
 from outreach.planning.records import FLAG_CONTACT as FLAG_CONTACT
 
 Outcome = models.Outcome
@@ -69,6 +70,11 @@ OUTCOME_LABELS: dict[str, str] = {
 RETRY = frozenset({Outcome.TIDAK_DI_RUMAH.value, Outcome.JADWAL_ULANG.value})
 CLOSING = frozenset({Outcome.MENOLAK.value, Outcome.MENINGGAL.value, Outcome.PINDAH_ALAMAT.value})
 _HHMM = re.compile(r"^([01]\d|2[0-3])[:.]([0-5]\d)$")
+# ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+_DIGITS = re.compile(r"[0-9]{1,12}")
+# Times a phone may claim; anything else is a broken clock, not a visit.
+_EARLIEST = dt.datetime(2000, 1, 1)
+_LATEST = dt.datetime(2100, 1, 1)
 
 
 class OutcomeError(OutreachError):
@@ -148,7 +154,7 @@ def _int(value: Any, name: str, *, allow_none: bool = True) -> int | None:
     if isinstance(value, bool):
         msg = f"{name} harus berupa angka."
         raise OutcomeError(msg)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
         value = int(value.strip())
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -179,10 +185,14 @@ def _datetime(value: Any) -> dt.datetime | None:
         msg = "recorded_at harus berupa waktu ISO 8601, mis. 2026-11-23T10:15:00+07:00."
         raise OutcomeError(msg)
     try:
-        return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        at = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         msg = "recorded_at harus berupa waktu ISO 8601, mis. 2026-11-23T10:15:00+07:00."
         raise OutcomeError(msg) from None
+    if not _EARLIEST <= at.replace(tzinfo=None) <= _LATEST:
+        msg = "recorded_at di luar rentang yang masuk akal; periksa jam di HP."
+        raise OutcomeError(msg)
+    return at
 
 
 def _reschedule(value: Any) -> dict[str, str] | None:
@@ -252,8 +262,13 @@ def parse_outcome_payload(data: Any) -> OutcomeInput:
     if len(note) > MAX_NOTE:
         msg = f"Catatan terlalu panjang (paling banyak {MAX_NOTE} karakter)."
         raise OutcomeError(msg)
+    try:
+        note.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no database can store it
+        msg = "Catatan berisi karakter yang tidak valid."
+        raise OutcomeError(msg) from None
     stop_id = data.get("stop_id")
-    if isinstance(stop_id, str) and stop_id.strip().isdigit():
+    if isinstance(stop_id, str) and _DIGITS.fullmatch(stop_id.strip()):
         stop_id = int(stop_id.strip())
     if not isinstance(stop_id, int) or isinstance(stop_id, bool) or not 0 < stop_id < 2**31:
         msg = "stop_id wajib diisi (nomor kunjungan)."
@@ -304,8 +319,21 @@ def _load_stop(session: Session, stop_id: int, team_id: int | None) -> models.St
     return stop
 
 
-def _validated(stop: models.Stop, data: OutcomeInput) -> tuple[int, int, list[int]]:
+def _validated(
+    stop: models.Stop, data: OutcomeInput, *, today: dt.date | None
+) -> tuple[int, int, list[int]]:
     """Persons served, cards printed and attendees, with defaults and checks."""
+    visit_day = stop.route.route_date
+    if today is not None and visit_day > today:
+        msg = (
+            f"Kunjungan ini dijadwalkan pada {format_date(visit_day)}; hasilnya baru dapat "
+            "dicatat pada hari kunjungan."
+        )
+        raise OutcomeError(msg)
+    new_day = (data.reschedule or {}).get("date")
+    if new_day and dt.date.fromisoformat(new_day) <= visit_day:
+        msg = "Tanggal jadwal ulang harus sesudah hari kunjungan."
+        raise OutcomeError(msg)
     req = stop.request
     residents = {r.id for r in req.letter.residents} if req.letter is not None else set()
     unknown = [a for a in data.attendees if a not in residents]
@@ -339,6 +367,7 @@ def record_outcome(
     user_id: int | None,
     source: str = "lapangan",
     now: dt.datetime | None = None,
+    today: dt.date | None = None,
 ) -> RecordResult:
     """Store an outcome once per ``client_id`` and apply its effect on the request.
 
@@ -357,6 +386,9 @@ def record_outcome(
         ``lapangan`` (field page) or ``kertas`` (typed from the paper sheet).
     now
         Current UTC time (naive), for tests.
+    today
+        The office's date: a visit of a later day has not happened and takes no outcome.
+        ``None``: not checked.
 
     Returns
     -------
@@ -370,13 +402,14 @@ def record_outcome(
         The stop does not exist, is not on an approved route of an approved plan, or is on
         another team's route (or another office's).
     OutcomeError
-        A value does not fit the stop (attendees not on its letter, cards above persons...).
+        A value does not fit the stop (attendees not on its letter, cards above persons, a
+        visit of a day still to come, a new date not after the visit...).
     OutcomeConflict
         The stop already has an outcome under another client id (``exc.stored``).
     """
     now = now or models.utcnow()
     stop = _load_stop(session, data.stop_id, team_id)
-    persons, cards, attendees = _validated(stop, data)
+    persons, cards, attendees = _validated(stop, data, today=today)
     office = session.get(models.Office, stop.route.plan.office_id)
     row = models.VisitOutcome(
         client_id=data.client_id,
@@ -456,7 +489,7 @@ def _apply(
         req.scheduled_at = None
         req.attempts = (req.attempts or 0) + 1
         if row.reschedule:
-            _reschedule_request(req, row.reschedule, office, visit_date=row.visit_date)
+            _reschedule_request(req, row.reschedule, office)
         if req.attempts >= MAX_ATTEMPTS:
             _add_flag(req, FLAG_CONTACT)
         return
@@ -491,14 +524,12 @@ def _reschedule_request(
     req: models.ServiceRequest,
     when: Mapping[str, str],
     office: models.Office | None,
-    *,
-    visit_date: dt.date | None,
 ) -> None:
     """The resident's new time: availability window, and the day pinned when one is given."""
     start = when.get("start") or (office.work_start.strftime("%H:%M") if office else "08:00")
     end = when.get("end") or (office.work_end.strftime("%H:%M") if office else "15:00")
     day = dt.date.fromisoformat(when["date"]) if when.get("date") else None
-    if day is not None and (visit_date is None or day > visit_date):
+    if day is not None:
         req.availability = [{"days": [day.weekday()], "start": start, "end": end}]
         req.pinned_date = day
     elif when.get("start") or when.get("end"):

@@ -20,6 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from outreach import models
 from outreach.db import get_session
@@ -76,6 +77,19 @@ def _session_expired() -> ResponseReturnValue:
     return jsonify(error=_("Sesi habis, silakan masuk lagi."), login=login), 401
 
 
+def _json_body() -> Any:
+    """The request's JSON, or None when it is not JSON (or nested too deep to read)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_exc: RequestEntityTooLarge) -> ResponseReturnValue:
+    return jsonify(error=_("Isi permintaan terlalu besar.")), 413
+
+
 @bp.errorhandler(CSRFError)
 def _csrf_failed(exc: CSRFError) -> ResponseReturnValue:
     # An expired session lost its CSRF secret too: that is the lead's problem to solve.
@@ -118,12 +132,13 @@ def record() -> ResponseReturnValue:
     if not admin and current_user.team_id is None:
         return jsonify(error=_("Akun Anda belum terhubung ke tim.")), 404
     try:
-        data = parse_outcome_payload(request.get_json(silent=True))
+        data = parse_outcome_payload(_json_body())
         result = record_outcome(
             session,
             data,
             team_id=None if admin else current_user.team_id,
             user_id=current_user.id,
+            today=office_today(_office()),
         )
     except NotFoundError:
         session.rollback()

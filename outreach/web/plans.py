@@ -162,7 +162,13 @@ def route_outcomes(route_id: int) -> ResponseReturnValue:
         return _render_paper(route)
     form = request.form.to_dict(flat=False)
     try:
-        result = record_paper_outcomes(session, route, form, user_id=current_user.id)
+        result = record_paper_outcomes(
+            session,
+            route,
+            form,
+            user_id=current_user.id,
+            today=_today(session.get(models.Office, route.plan.office_id)),
+        )
     except NotFoundError:
         session.rollback()
         flash(_("Hasil hanya dapat dicatat untuk rute dari rencana yang disetujui."), "error")
