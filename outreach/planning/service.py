@@ -217,10 +217,15 @@ def load_inputs(
         .order_by(models.ServiceRequest.id)
     )
     backlog = [r for r in session.scalars(stmt) if FLAG_CONTACT not in (r.flags or ())]
-    # Parts already served (an outcome selesai on a past route) are not planned again.
+    # Parts already served (an outcome selesai) are not planned again; those on routes kept
+    # here stay, as the kept routes' sites.
+    locked_parts: dict[int, set[int]] = {}
+    for r in locked_rows:
+        for s in r.stops:
+            locked_parts.setdefault(s.request_id, set()).add(s.part or 1)
     served = served_parts(session, (r.id for r in backlog))
     for request_id, parts in served.items():
-        elsewhere.setdefault(request_id, set()).update(parts)
+        elsewhere.setdefault(request_id, set()).update(parts - locked_parts.get(request_id, set()))
     for stop in session.scalars(
         select(models.Stop).where(models.Stop.request_id.in_(sorted(served)))
     ):

@@ -391,3 +391,23 @@ def test_cards_printed_count_against_the_day_when_it_is_planned_again(
     cards = sum(r.persons for r in plan.routes)  # every visit here records e-KTP
     assert cards <= 9 - 1
     assert any(u.reason == "card_capacity_full" for u in plan.unassigned)
+
+
+def test_a_served_part_on_a_kept_route_stays_its_site(
+    yapp: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    session = get_session()
+    office = session.scalar(select(models.Office))
+    assert office is not None
+    office.settings = {"planning": {"collective_max_persons": 2}}
+    session.commit()
+    day = build_field_day(session, travel_for(yapp))
+    rid = day.letter_request_id
+    _record(session, _stop_of(session, rid, 1), "selesai", team=False)
+    # Planning the same day again keeps its approved routes: part 1 is still their visit.
+    inputs = load_inputs(session, start_date=DAY, days=1)
+    ids = {s.id for s in inputs.problem.sites}
+    assert all(stop.site_id in ids for r in inputs.problem.locked for stop in r.stops)
+    with caplog.at_level("WARNING"):
+        create_plan(session, travel_for(yapp), start_date=DAY, days=1)
+    assert not [r for r in caplog.records if "violation" in r.getMessage()]
