@@ -94,7 +94,8 @@ def _schedule(
         stops[0] if stops else None,
     )
     if stop is None:
-        return request.pinned_date, None, None
+        # Not on an approved route: no date to promise (a pinned day is a wish until planned).
+        return None, None, None
     start, end = arrival_window(stop.service_start_at)
     return stop.arrival_at.date(), start, end
 

@@ -168,7 +168,12 @@ def site_for(
         ),
         deadline=request.deadline,
         pinned_team_id=request.pinned_team_id,
-        pinned_date=request.pinned_date,
+        # A pinned day already gone by (the visit did not happen) no longer holds it back.
+        pinned_date=(
+            request.pinned_date
+            if request.pinned_date is None or request.pinned_date >= on
+            else None
+        ),
         area=area,
         label=request.tracking_code,
     )

@@ -525,14 +525,17 @@ def _reschedule_request(
     when: Mapping[str, str],
     office: models.Office | None,
 ) -> None:
-    """The resident's new time: availability window, and the day pinned when one is given."""
-    start = when.get("start") or (office.work_start.strftime("%H:%M") if office else "08:00")
-    end = when.get("end") or (office.work_end.strftime("%H:%M") if office else "15:00")
-    day = dt.date.fromisoformat(when["date"]) if when.get("date") else None
-    if day is not None:
-        req.availability = [{"days": [day.weekday()], "start": start, "end": end}]
-        req.pinned_date = day
-    elif when.get("start") or when.get("end"):
+    """The resident's new time: the hours they are home, and the day pinned when one is given.
+
+    The hours hold on every working day (Monday to Saturday; a team's own shifts decide which
+    it works): should the pinned day go by without a visit (its routes were already approved),
+    the next plan takes the request on another day within those hours.
+    """
+    if when.get("date"):
+        req.pinned_date = dt.date.fromisoformat(when["date"])
+    if when.get("start") or when.get("end"):
+        start = when.get("start") or (office.work_start.strftime("%H:%M") if office else "08:00")
+        end = when.get("end") or (office.work_end.strftime("%H:%M") if office else "15:00")
         req.availability = [{"days": [0, 1, 2, 3, 4, 5], "start": start, "end": end}]
 
 

@@ -180,7 +180,7 @@ def test_jadwal_ulang_sets_the_new_time_and_the_next_plan_keeps_it(
     req = _request(session, rid)
     assert req.status == "terverifikasi" and req.attempts == 1
     assert req.pinned_date == wednesday
-    assert req.availability == [{"days": [2], "start": "13:00", "end": "14:30"}]
+    assert req.availability == [{"days": [0, 1, 2, 3, 4, 5], "start": "13:00", "end": "14:30"}]
     plan = create_plan(session, travel_for(yapp), start_date=NEXT_DAY, days=3)
     session.commit()
     stops = [s for r in plan.routes for s in r.stops if s.request_id == rid]
@@ -411,3 +411,26 @@ def test_a_served_part_on_a_kept_route_stays_its_site(
     with caplog.at_level("WARNING"):
         create_plan(session, travel_for(yapp), start_date=DAY, days=1)
     assert not [r for r in caplog.records if "violation" in r.getMessage()]
+
+
+def test_a_pinned_day_gone_by_no_longer_holds_the_request(day: FieldDay, yapp: Flask) -> None:
+    from outreach.intake.status import lookup_status
+    from outreach.intake.tracking import make_tracking_code
+
+    session = get_session()
+    rid = day.request_ids[3]
+    _request(session, rid).tracking_code = make_tracking_code()
+    session.commit()
+    wednesday = DAY + dt.timedelta(days=2)
+    _record(
+        session, _stop_of(session, rid), "jadwal_ulang", reschedule={"date": wednesday.isoformat()}
+    )
+    req = _request(session, rid)
+    # Not on a route yet: the resident is promised no date.
+    view = lookup_status(session, req.tracking_code, "7890")
+    assert view is not None and view.scheduled_date is None
+    # Wednesday was planned without it (its routes were approved before): Thursday takes it.
+    thursday = wednesday + dt.timedelta(days=1)
+    plan = create_plan(session, travel_for(yapp), start_date=thursday, days=1)
+    session.commit()
+    assert rid in {s.request_id for r in plan.routes for s in r.stops}
