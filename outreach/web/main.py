@@ -9,7 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,7 +33,7 @@ from outreach.render.style import team_color
 from outreach.visits import OUTCOME_LABELS
 from outreach.web import mapping_data
 from outreach.web.auth import is_staff
-from outreach.web.permissions import has_permission
+from outreach.web.permissions import has_permission, home_url
 
 bp = Blueprint("main", __name__)
 
@@ -45,6 +54,8 @@ STAFF_LINKS = (
 @bp.route("/")
 def index() -> ResponseReturnValue:
     """Home: staff see every request on the map; visitors a landing and per-kelurahan counts."""
+    if is_staff() and not has_permission(current_user, "map.staff"):
+        return redirect(home_url())  # a team lead: their own route, not the office's map
     session = get_session()
     office = session.scalar(select(models.Office).order_by(models.Office.id))
     region = mapping_data.office_region(session, office)

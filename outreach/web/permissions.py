@@ -27,8 +27,9 @@ TEAM_LEAD = Role.TEAM_LEAD.value
 
 #: Permission -> the roles that have it.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    # The staff map on the home page (requests masked, routes).
-    "map.staff": frozenset({ADMIN, COORDINATOR, TEAM_LEAD}),
+    # The staff map on the home page (every open request, masked; every team's routes).
+    # Team leads have their own team's route on the field page instead.
+    "map.staff": frozenset({ADMIN, COORDINATOR}),
     # Triage queue, request pages, WhatsApp paste, letters.
     "requests.manage": frozenset({ADMIN, COORDINATOR}),
     # Read plans and follow their progress.
