@@ -1,9 +1,10 @@
 """The rows of a route, built once for the plan page, the route sheet, its PDF and the field page.
 
 A route is shown as its stops in visiting order with the breaks (lunch, Friday prayer) where
-they fall and the drive back to the office at the end. What a row holds depends on who reads
-it: with ``reveal=False`` (paper, maps) NIK and phone numbers are masked
-(:mod:`outreach.privacy`); the signed-in field page and the coordinator get them whole.
+they fall and the drive back to the office at the end. NIK are always masked
+(:mod:`outreach.privacy`): no reader of a route needs one whole (the team reads it off the
+resident's KK), and the field page's copy stays on a phone that may be lost. Phone numbers are
+masked too, except with ``reveal=True`` for the signed-in field page, where the lead calls.
 
 Times are the office's wall-clock times as stored on routes (naive); distances in metres,
 durations in seconds unless a name says minutes.
@@ -57,7 +58,7 @@ class AttendeeRow:
     resident_id: int
     row: int
     name: str
-    nik: str  # masked unless revealed
+    nik: str  # always masked
     rt: str
     rw: str
     came: bool | None  # None: no outcome recorded yet
@@ -79,7 +80,7 @@ class StopRow:
     request_id: int
     tracking_code: str
     name: str
-    nik: str  # masked unless revealed
+    nik: str  # always masked
     category: str
     services: tuple[str, ...]
     street: str
@@ -206,7 +207,8 @@ def route_table(route: models.Route, *, reveal: bool = False) -> RouteTable:
     route
         A stored route (its stops, requests, letters and outcomes are loaded as needed).
     reveal
-        Show NIK and phone numbers whole (signed-in field page, coordinator); masked otherwise.
+        Show phone numbers whole (the signed-in field page); masked otherwise. NIK are masked
+        always.
     """
     breaks = sorted(route.breaks or (), key=lambda b: b.get("start_s", 0))
     rows: list[StopRow | BreakRow] = []
@@ -248,7 +250,7 @@ def _contact(req: models.ServiceRequest) -> tuple[str, str | None]:
 
 
 def _attendees(
-    req: models.ServiceRequest, outcome: models.VisitOutcome | None, *, reveal: bool
+    req: models.ServiceRequest, outcome: models.VisitOutcome | None
 ) -> tuple[AttendeeRow, ...]:
     if req.letter is None:
         return ()
@@ -258,7 +260,7 @@ def _attendees(
             resident_id=r.id,
             row=r.row,
             name=r.name,
-            nik=(r.nik or "") if reveal else mask_nik(r.nik),
+            nik=mask_nik(r.nik),
             rt=r.rt,
             rw=r.rw,
             came=None if came is None else r.id in came,
@@ -291,7 +293,7 @@ def _stop_row(stop: models.Stop, *, reveal: bool) -> StopRow:
         request_id=req.id,
         tracking_code=req.tracking_code,
         name=req.person_name,
-        nik=(req.nik or "") if reveal else mask_nik(req.nik),
+        nik=mask_nik(req.nik),
         category=req.category,
         services=services,
         street=street,
@@ -318,7 +320,7 @@ def _stop_row(stop: models.Stop, *, reveal: bool) -> StopRow:
         persons_served=outcome.persons_served if outcome is not None else None,
         cards_printed=outcome.cards_printed if outcome is not None else None,
         confirmation_sent=stop.confirmation_sent_at is not None,
-        attendees=_attendees(req, outcome, reveal=reveal),
+        attendees=_attendees(req, outcome),
         part=stop.part or 1,
         parts=stop.parts or 1,
     )

@@ -134,3 +134,11 @@ def test_paper_entry_reports_a_stop_recorded_from_the_field_meanwhile(
     assert outcome_count() == 1
     stored = session.scalars(select(models.VisitOutcome)).one()
     assert stored.stop_id == first.id and stored.outcome == "tidak_di_rumah"
+
+
+def test_the_field_page_never_holds_a_whole_nik(mawar: FlaskClient, day: FieldDay) -> None:
+    import re
+
+    html = mawar.get("/lapangan/").get_data(as_text=True)
+    assert "347113********01" in html  # masked: the page is kept on a phone that may be lost
+    assert not re.search(r"(?<!\d)\d{16}(?!\d)", html)
