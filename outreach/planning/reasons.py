@@ -32,6 +32,8 @@ class Reason(enum.StrEnum):
     DAY_FULL = "day_full"
     # A big collective visit split into parts cannot go in as one urgent stop (urgent.py).
     SPLIT_VISIT = "split_visit"
+    # Three visits found nobody home: a coordinator calls first (outreach.visits).
+    NEEDS_CONTACT = "needs_contact"
 
 
 _LABELS = {
@@ -92,6 +94,7 @@ TITLES: dict[Reason, str] = {
     Reason.CARD_CAPACITY_FULL: "Kapasitas cetak KTP penuh",
     Reason.DAY_FULL: "Kapasitas tim penuh",
     Reason.SPLIT_VISIT: "Kunjungan kolektif dibagi beberapa bagian",
+    Reason.NEEDS_CONTACT: "Perlu dihubungi koordinator",
 }
 
 
@@ -168,6 +171,10 @@ def describe(
         Reason.SPLIT_VISIT: (
             "Kunjungan kolektif ini terlalu besar untuk satu kunjungan dan dibagi menjadi "
             "beberapa bagian; jadwalkan lewat rencana baru, bukan sisipan mendesak."
+        ),
+        Reason.NEEDS_CONTACT: (
+            "Tiga kunjungan tidak bertemu warga. Hubungi warga lebih dulu, lalu tekan "
+            '"Sudah dihubungi, rencanakan lagi" di halaman permohonan.'
         ),
     }
     return texts[code]

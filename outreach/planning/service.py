@@ -75,7 +75,7 @@ from outreach.planning.calendar import working_days
 from outreach.planning.engine import plan_routes
 from outreach.planning.feasibility import check_plan
 from outreach.planning.problem import PlanningProblem, problem_points
-from outreach.planning.reasons import format_date, title
+from outreach.planning.reasons import Reason, describe, format_date, title
 from outreach.planning.records import (
     FLAG_CONTACT,
     approved_routes,
@@ -124,6 +124,8 @@ class PlanInputs:
     requests: dict[int, models.ServiceRequest]
     # Most persons of one collective visit; bigger ones are parts of the problem's sites.
     collective_max_persons: int = DEFAULT_COLLECTIVE_MAX_PERSONS
+    # Requests flagged perlu_dihubungi: not planned, listed as left out with the reason.
+    waiting_contact: tuple[int, ...] = ()
 
 
 def _select_teams(
@@ -216,7 +218,9 @@ def load_inputs(
         )
         .order_by(models.ServiceRequest.id)
     )
-    backlog = [r for r in session.scalars(stmt) if FLAG_CONTACT not in (r.flags or ())]
+    candidates = list(session.scalars(stmt))
+    waiting_contact = tuple(r.id for r in candidates if FLAG_CONTACT in (r.flags or ()))
+    backlog = [r for r in candidates if FLAG_CONTACT not in (r.flags or ())]
     # Parts already served (an outcome selesai) are not planned again; those on routes kept
     # here stay, as the kept routes' sites.
     locked_parts: dict[int, set[int]] = {}
@@ -278,6 +282,7 @@ def load_inputs(
         locked_route_ids=tuple(r.id for r in locked_rows),
         requests={r.id: r for r in rows},
         collective_max_persons=params.collective_max_persons,
+        waiting_contact=waiting_contact,
     )
 
 
@@ -482,6 +487,14 @@ def save_plan(
                 reason=u.reason,
                 detail=detail,
                 expected_date=u.expected_date,
+            )
+        )
+    for request_id in inputs.waiting_contact:
+        plan.unassigned.append(
+            models.PlanUnassigned(
+                request_id=request_id,
+                reason=Reason.NEEDS_CONTACT.value,
+                detail=describe(Reason.NEEDS_CONTACT),
             )
         )
     session.flush()

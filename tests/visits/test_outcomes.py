@@ -209,6 +209,12 @@ def test_three_failed_attempts_wait_for_the_coordinator(day: FieldDay, yapp: Fla
     later = nth_working_day_after(day_n, 1)
     inputs = load_inputs(session, start_date=later, days=1)
     assert rid not in {s.request_id for s in inputs.problem.sites}
+    # The plan says why it is left out, so the coordinator knows to call.
+    waiting = create_plan(session, travel, start_date=later, days=1)
+    session.commit()
+    assert [(u.request_id, u.reason) for u in waiting.unassigned if u.request_id == rid] == [
+        (rid, "needs_contact")
+    ]
     clear_contact_flag(session, rid, actor="user:1")
     session.commit()
     assert "perlu_dihubungi" not in _request(session, rid).flags
