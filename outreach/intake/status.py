@@ -50,16 +50,19 @@ def _round_down(moment: dt.datetime, minutes: int = 30) -> dt.datetime:
     )
 
 
-def arrival_window(arrival: dt.datetime) -> tuple[dt.time, dt.time]:
+def arrival_window(
+    arrival: dt.datetime, *, not_before: dt.datetime | None = None
+) -> tuple[dt.time, dt.time]:
     """The window residents are told: 30 min before to 60 min after ``arrival``, on half hours.
 
     Callers pass the planned start of the visit (``Stop.service_start_at``): after a lunch
-    break or a wait for the resident's own window it is later than the team's arrival.
+    break or a wait for the resident's own window it is later than the team's arrival. The
+    window never opens before ``not_before`` (the team leaves the office then).
     """
-    return (
-        _round_down(arrival - WINDOW_BEFORE).time(),
-        _round_down(arrival + WINDOW_AFTER).time(),
-    )
+    start = _round_down(arrival - WINDOW_BEFORE)
+    if not_before is not None and start < not_before <= arrival:
+        start = not_before
+    return start.time(), _round_down(arrival + WINDOW_AFTER).time()
 
 
 def _schedule(
@@ -96,7 +99,7 @@ def _schedule(
     if stop is None:
         # Not on an approved route: no date to promise (a pinned day is a wish until planned).
         return None, None, None
-    start, end = arrival_window(stop.service_start_at)
+    start, end = arrival_window(stop.service_start_at, not_before=stop.route.start_at)
     return stop.arrival_at.date(), start, end
 
 

@@ -53,7 +53,10 @@ class Confirmation:
 def prepare_items(row: StopRow) -> list[str]:
     """What the resident (or each participant of a collective visit) should have ready."""
     services = set(row.services)
-    items = ["Kartu Keluarga (KK) asli", "KTP-el lama, bila ada"]
+    items = ["Kartu Keluarga (KK) asli"]
+    # A first-time applicant (pemula) has no old card; a KIA-only visit needs none.
+    if row.category != "pemula" and services & {"perekaman_ktp", "cetak_ktp"}:
+        items.append("KTP-el lama, bila ada")
     if "kia" in services:
         items.append("akta kelahiran anak dan pas foto anak (usia 5 tahun ke atas)")
     if "akta" in services:

@@ -276,7 +276,7 @@ def _stop_row(stop: models.Stop, *, reveal: bool) -> StopRow:
     # A part of a split visit serves its own share of the request's persons.
     persons = req.persons if stop.persons is None else stop.persons
     services = tuple(str(s) for s in req.services or ())
-    start, end = arrival_window(stop.service_start_at)
+    start, end = arrival_window(stop.service_start_at, not_before=stop.route.start_at)
     street = req.address_street
     if req.letter is not None and req.letter.meeting_place:
         street = req.letter.meeting_place + (f" ({street})" if street else "")

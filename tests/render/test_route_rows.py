@@ -119,6 +119,11 @@ def test_rows_in_order_with_the_break_and_totals() -> None:
     assert (hall.part, hall.parts, hall.persons, hall.cards) == (2, 3, 10, 0)
     # The window residents are told is around the start of the visit, not the early arrival.
     assert (hall.window_start, hall.window_end) == (dt.time(12, 30), dt.time(14, 0))
+    # The first visit's window opens when the team leaves the office, not before.
+    assert (table.stops[0].window_start, table.stops[0].window_end) == (
+        dt.time(8, 0),
+        dt.time(9, 0),
+    )
     assert table.persons == 11 and table.cards == 1
     assert table.return_min == 10 and table.return_m == 1000
     assert table.team_members == ("Sari", "Budi")

@@ -267,6 +267,12 @@ def test_confirmation_text_and_link(yapp: Flask, day: FieldDay) -> None:
     assert url == f"https://wa.me/{PHONE_DIGITS}?text=Halo%20%26%20salam"
     assert whatsapp_url("0812-3456-7890", "x") == "https://wa.me/6281234567890?text=x"
     assert whatsapp_url(None, "x") is None
+    # A first-time applicant has no old card to bring.
+    import dataclasses
+
+    pemula = dataclasses.replace(home, category="pemula")
+    text = confirmation_text(pemula, office_name="X", day=DAY)
+    assert "Kartu Keluarga (KK) asli" in text and "KTP-el lama" not in text
 
 
 def test_plan_page_confirmations_and_mark_sent(staff_client: FlaskClient, day: FieldDay) -> None:
