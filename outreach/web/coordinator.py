@@ -70,15 +70,20 @@ def index() -> ResponseReturnValue:
     return render_template("coordinator/index.html", counts=counts, office=office)
 
 
-@bp.route("/antrean")
+@bp.route("/antrean", methods=["GET", "POST"])
 @permission_required("requests.manage")
 def queue() -> ResponseReturnValue:
-    """The triage queue with filters on status, flag, channel and a search box."""
+    """The triage queue with filters on status, flag, channel and a search box.
+
+    The filter form is posted (a search may be a NIK or a phone number, which must not reach
+    a URL); links to a filtered queue may still use the query string for the other filters.
+    """
     session = get_session()
     office = support.office_or_503(session)
-    status = request.args.get("status", "baru")
-    flag, channel = request.args.get("tanda", ""), request.args.get("kanal", "")
-    q = request.args.get("q", "").strip()
+    values = request.form if request.method == "POST" else request.args
+    status = values.get("status", "baru")
+    flag, channel = values.get("tanda", ""), values.get("kanal", "")
+    q = values.get("q", "").strip() if request.method == "POST" else ""
     rows = list_queue(
         session,
         office.id,

@@ -60,8 +60,14 @@ def test_queue_shows_new_requests_with_flags(staff_client: FlaskClient) -> None:
     assert "Lokasi perlu dikonfirmasi" in page
     flagged = staff_client.get("/koordinator/antrean?tanda=kemungkinan_duplikat")
     assert req.tracking_code not in flagged.get_data(as_text=True)
-    found = staff_client.get(f"/koordinator/antrean?status=semua&q={req.nik}")
+    # A search (by NIK here) is posted: it never reaches a URL.
+    found = staff_client.post("/koordinator/antrean", data={"status": "semua", "q": req.nik})
     assert req.tracking_code in found.get_data(as_text=True)
+    page = staff_client.get("/koordinator/antrean").get_data(as_text=True)
+    assert '<form method="post" class="form queue-filters"' in page
+    # A NIK in a hand-typed query string is not searched either.
+    typed = staff_client.get(f"/koordinator/antrean?status=semua&q={req.nik}")
+    assert f'value="{req.nik}"' not in typed.get_data(as_text=True)
 
 
 def test_detail_shows_nik_and_phone_whole(staff_client: FlaskClient) -> None:
