@@ -63,7 +63,7 @@ from outreach.planning.clustering import (
 from outreach.planning.polish import polish_route, relabel_interchangeable
 from outreach.planning.prechecks import Finding, check_site, check_site_on_day
 from outreach.planning.problem import PlanningProblem, PointIndex, problem_points
-from outreach.planning.reasons import Reason, describe
+from outreach.planning.reasons import ALL_TEAM_DAYS_KEPT, Reason, describe
 from outreach.planning.selection import select_candidates
 from outreach.planning.solver import (
     RoutingProblem,
@@ -386,7 +386,7 @@ def plan_routes(
         ledger.final.update({s.id: Finding(Reason.NOT_WORKING_DAY) for s in pool})
         pool = []
     elif not any(team_days.values()):
-        notes.append(describe(Reason.NO_TEAMS))
+        notes.append(ALL_TEAM_DAYS_KEPT if problem.locked else describe(Reason.NO_TEAMS))
         ledger.final.update({s.id: Finding(Reason.NO_TEAMS) for s in pool})
         pool = []
 

@@ -36,6 +36,13 @@ class Reason(enum.StrEnum):
     NEEDS_CONTACT = "needs_contact"
 
 
+#: The plan's note when every team-day of the horizon is taken by an approved route kept as is.
+ALL_TEAM_DAYS_KEPT = (
+    "Semua tim pada hari yang direncanakan sudah memiliki rute yang disetujui (tidak diubah). "
+    'Untuk menambah kunjungan, buat rencana dengan "rencanakan ulang rute yang disetujui" '
+    "atau sisipkan permohonan mendesak."
+)
+
 _LABELS = {
     "perekaman_ktp": "perekaman e-KTP",
     "cetak_ktp": "cetak e-KTP",

@@ -415,8 +415,10 @@ def test_a_served_part_on_a_kept_route_stays_its_site(
     ids = {s.id for s in inputs.problem.sites}
     assert all(stop.site_id in ids for r in inputs.problem.locked for stop in r.stops)
     with caplog.at_level("WARNING"):
-        create_plan(session, travel_for(yapp), start_date=DAY, days=1)
+        again = create_plan(session, travel_for(yapp), start_date=DAY, days=1)
     assert not [r for r in caplog.records if "violation" in r.getMessage()]
+    # Every team-day is kept as approved: the note says so (not "no team works").
+    assert any("sudah memiliki rute yang disetujui" in n for n in again.summary["notes"])
 
 
 def test_a_pinned_day_gone_by_no_longer_holds_the_request(day: FieldDay, yapp: Flask) -> None:
