@@ -39,7 +39,7 @@ class Reason(enum.StrEnum):
 #: The plan's note when every team-day of the horizon is taken by an approved route kept as is.
 ALL_TEAM_DAYS_KEPT = (
     "Semua tim pada hari yang direncanakan sudah memiliki rute yang disetujui (tidak diubah). "
-    'Untuk menambah kunjungan, buat rencana dengan "rencanakan ulang rute yang disetujui" '
+    'Untuk menambah kunjungan, buat rencana dengan "Rencanakan ulang rute yang sudah disetujui" '
     "atau sisipkan permohonan mendesak."
 )
 
