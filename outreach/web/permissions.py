@@ -95,7 +95,7 @@ def permission_required(name: str) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not has_permission(current_user, name):
-                if request.is_json or request.accept_mimetypes.best == "application/json":
+                if _wants_json():
                     return {"error": "Anda tidak berhak melakukan ini."}, 403
                 flash("Anda tidak berhak membuka halaman itu.", "error")
                 return redirect(home_url())
@@ -105,6 +105,15 @@ def permission_required(name: str) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def _wants_json() -> bool:
+    """A script's request (JSON body, JSON accepted, or a ``.json`` address): answer JSON."""
+    return (
+        request.is_json
+        or request.accept_mimetypes.best == "application/json"
+        or request.path.endswith(".json")
+    )
 
 
 def home_url() -> str:

@@ -98,6 +98,8 @@ def test_team_lead_lands_on_the_field_page_and_sees_no_coordinator_links(
     # JSON callers get a JSON 403, not a redirect to a page.
     res = yclient.get("/rencana/", headers={"Accept": "application/json"})
     assert res.status_code == 403 and res.is_json
+    res = yclient.get("/rencana/hari-ini/kemajuan.json")
+    assert res.status_code == 403 and res.is_json
 
 
 def test_create_user_team_lead_needs_a_team(yapp: Flask) -> None:
