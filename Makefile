@@ -83,12 +83,14 @@ pytest: $(VENV)/.installed-test browser frontend pdf-libs
 
 test: lint typecheck pytest
 
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-test browser frontend pdf-libs
 	$(PY) -m pip install -q -e '.[test,bench]'
 	$(PY) bench/region_import.py
 	$(PY) bench/matrix.py
 	$(PY) bench/day_plan.py
 	$(PY) bench/solomon.py
+	$(PY) bench/sheets.py
+	$(PY) bench/field_page.py
 
 # Regenerate the single initial migration from models.py (allowed until the first release:
 # no database outside development exists yet). Later schema changes get migrations of their own.
