@@ -96,6 +96,11 @@ class FieldPage:
         return self.table.done if self.table is not None else 0
 
     @property
+    def earliest_new_date(self) -> dt.date:
+        """The first day a *jadwal ulang* may name: the day after the shown route's day."""
+        return (self.day or self.today) + dt.timedelta(days=1)
+
+    @property
     def recordable(self) -> bool:
         """Outcomes can be recorded: the shown route's day has come (not a later route)."""
         return self.day is None or self.day <= self.today

@@ -5,6 +5,7 @@ the server ends up with each outcome exactly once; an expired session keeps the 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 
 from outreach import models
 from outreach.db import get_session
+from outreach.visits import OutcomeInput, record_outcome
 from tests.field_day import PASSWORD, build_field_day, travel_for
 from tests.intake.yogya import yogya_app, yogya_template
 from tests.web.test_field import shift_plan_to, today_of
@@ -213,12 +215,19 @@ def test_expired_session_keeps_the_queue_until_the_lead_signs_in_again(
     record(page, first, "Menolak", lambda c: c.locator("textarea").fill("Tidak mau direkam"))
     expect(page.locator("[data-unsent]")).to_have_text("1 hasil belum terkirim")
     phone.clear_cookies()  # the session expired while the phone had no signal
+    # The lead has scrolled down the route: the message must come to them, in the sticky bar.
+    page.locator(".small-print").scroll_into_view_if_needed()
+    assert page.evaluate("window.scrollY") > 0
 
     phone.set_offline(False)
     banner = page.locator("[data-session-expired]")
     expect(banner).to_be_visible()
     expect(banner).to_contain_text("Sesi habis, silakan masuk lagi")
+    expect(banner).to_be_in_viewport(ratio=1)
+    expect(banner.get_by_role("link", name="Masuk lagi")).to_be_in_viewport(ratio=1)
     expect(page.locator("[data-unsent]")).to_have_text("1 hasil belum terkirim")
+    expect(page.locator("[data-unsent]")).to_be_in_viewport()
+    expect(page.locator("[data-send-now]")).to_be_hidden()  # only signing in again helps
     assert outcome_count(live_app) == 0
     assert _idb_count(page, "jb-lapangan-antrean") == 1
 
@@ -251,3 +260,65 @@ def test_expired_session_keeps_the_queue_until_the_lead_signs_in_again(
     assert _idb_count(page, "jb-lapangan-terkirim") == 0
     assert page.evaluate("caches.keys()") == []
     assert outcome_count(live_app) == 1
+
+
+def test_refusals_and_conflicts_are_told_plainly(
+    live_server: str, live_app: Flask, phone: BrowserContext
+) -> None:
+    """A fraction of a person is refused in the form; an outcome recorded first elsewhere is
+    shown as theirs, not as "Terkirim"; a refused one is named by its number and code."""
+    first, second, third = live_app.config["TEST_STOP_IDS"][:3]
+    with live_app.app_context():
+        session = get_session()
+        stop = session.get(models.Stop, third)
+        assert stop is not None
+        seq, code, today = stop.sequence, stop.request.tracking_code, today_of(session)
+    page = phone.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, live_server)
+    expect(page.locator("#lapangan")).to_have_attribute("data-ready", "1")
+
+    # "1.5" persons is not quietly sent as 1.
+    record(page, first, "Selesai", lambda c: c.locator("input[name=persons_served]").fill("1.5"))
+    error = page.locator(f'[data-stop="{first}"] [data-error]')
+    expect(error).to_have_text("Orang dilayani harus bilangan bulat, misalnya 2 (bukan 1,5).")
+    assert outcome_count(live_app) == 0
+
+    # The coordinator typed the second stop's outcome from paper before this phone sent its own.
+    with live_app.app_context():
+        session = get_session()
+        record_outcome(
+            session,
+            OutcomeInput(client_id=str(uuid.uuid4()), stop_id=second, outcome="selesai"),
+            team_id=None,
+            user_id=None,
+            source="kertas",
+            today=today,
+        )
+        session.commit()
+    record(page, second, "Tidak di rumah")
+    result = page.locator(f'[data-stop="{second}"] [data-result]')
+    expect(result).to_contain_text(
+        "Sudah dicatat sebelumnya (oleh HP lain atau koordinator): Selesai"
+    )
+    expect(result).to_contain_text("Isian dari HP ini (Tidak di rumah) tidak disimpan.")
+    expect(result).not_to_contain_text("Terkirim")
+
+    # A reschedule for the visit day itself is refused by the server: said in the sticky bar
+    # with the stop's number on the route and its code, the form given back.
+    def same_day(card: Any) -> None:
+        card.locator("input[name=reschedule_date]").fill(today.isoformat())
+
+    record(page, third, "Jadwal ulang", same_day)
+    rejected = page.locator("[data-rejected]")
+    expect(rejected).to_contain_text(
+        f"Hasil kunjungan no. {seq} ({code}) ditolak server: "
+        "Tanggal jadwal ulang harus sesudah hari kunjungan."
+    )
+    expect(rejected).to_be_in_viewport()
+    expect(page.locator(f'[data-stop="{third}"] [data-error]')).to_be_visible()
+    rejected.get_by_role("button", name="Tutup").click()
+    expect(rejected).to_be_hidden()
+    assert [(r.stop_id, r.outcome) for r in outcomes(live_app)] == [(second, "selesai")]
+    assert errors == []

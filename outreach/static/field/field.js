@@ -4,7 +4,9 @@
  * in an IndexedDB queue (idb-keyval, served by the app from npm) and sent to POST
  * /lapangan/hasil when there is a connection: at once, on the `online` event, on load and on a
  * timer. The server stores an outcome once per client id, so a resend never records twice.
- * A 401 (session expired) keeps the queue and asks the lead to sign in again. Signing out
+ * A 401 (session expired) keeps the queue and asks the lead to sign in again. Whatever stops
+ * the queue (expired session, no server, a server error, a refused outcome) is said in the
+ * sticky bar at the top of the screen, in view wherever the lead has scrolled. Signing out
  * clears the queue, the sent list and the service worker's cached copy of the route.
  * Plain ES2017, no build step.
  */
@@ -19,6 +21,7 @@
   const sent = kv.createStore("jb-lapangan-terkirim", "hasil"); // stop_id -> stored outcome
   const RETRY_MS = 20000;
   let flushing = false;
+  let failure = ""; // why the running flush stopped with outcomes left ("" = it did not)
 
   // --- texts (Indonesian, from the template) -------------------------------------------------
   const texts = {};
@@ -28,8 +31,14 @@
       texts[el.dataset.k] = el.textContent.trim();
     });
   }
-  function t(key, n) {
-    return (texts[key] || key).replace("{n}", n === undefined ? "" : String(n));
+  // t("unsent", 2) fills {n}; t("rejected", { n: 3, code: "JB-F003" }) fills each {name}.
+  function t(key, values) {
+    const map = values !== null && typeof values === "object" ? values : { n: values };
+    let text = texts[key] || key;
+    Object.keys(map).forEach((name) => {
+      text = text.split("{" + name + "}").join(map[name] === undefined ? "" : String(map[name]));
+    });
+    return text;
   }
 
   const $ = (sel, el) => (el || document).querySelector(sel);
@@ -67,7 +76,8 @@
     const box = $("[data-unsent]");
     box.textContent = t("unsent", n);
     box.hidden = n === 0;
-    $("[data-send-now]").hidden = n === 0 || !navigator.onLine;
+    // With the session expired only signing in helps: "Masuk lagi" stands there instead.
+    $("[data-send-now]").hidden = n === 0 || !navigator.onLine || root.dataset.sessionState === "expired";
     root.dataset.queueCount = String(n);
     const done = $("[data-done]");
     if (done) done.textContent = String($$(".stop.is-done").length);
@@ -88,8 +98,48 @@
     root.dataset.sessionState = expired ? "expired" : "ok";
   }
 
-  function summaryOf(o) {
-    let text = t("result") + " " + (o.label || o.outcome);
+  // Why the queue did not go out, in the sticky bar ("" hides it).
+  function showFailure(message) {
+    const box = $("[data-send-failed]");
+    box.textContent = message || "";
+    box.hidden = !message;
+  }
+
+  // A refused outcome, named as the lead sees it: the stop's number on the route and its code.
+  function showRejected(el, reason) {
+    const line = document.createElement("p");
+    if (el) {
+      line.dataset.stop = el.dataset.stop;
+      // The tracking code must not break at its hyphen ("JB-" / "F006").
+      const parts = t("rejected", { n: el.dataset.seq }).split("{code}");
+      const code = document.createElement("span");
+      code.className = "nowrap";
+      code.textContent = el.dataset.code;
+      const link = document.createElement("a");
+      link.href = "#" + el.id;
+      link.textContent = t("show");
+      line.append(parts[0], code, parts.slice(1).join(el.dataset.code) + " " + reason + " ", link);
+    } else {
+      line.textContent = t("rejected_other") + " " + reason;
+    }
+    const box = $("[data-rejected]");
+    $("[data-rejected-text]", box).appendChild(line);
+    box.hidden = false;
+  }
+
+
+  // stopId: only that stop's lines (its outcome went through after all); none: all of them.
+  function clearRejected(stopId) {
+    const box = $("[data-rejected]");
+    const list = $("[data-rejected-text]", box);
+    $$("p", list).forEach((line) => {
+      if (typeof stopId !== "string" || line.dataset.stop === stopId) line.remove();
+    });
+    box.hidden = !list.children.length;
+  }
+
+  function summaryOf(o, prefix) {
+    let text = (prefix || t("result")) + " " + (o.label || o.outcome);
     if (o.outcome === "selesai" && o.persons_served != null) {
       text += " · " + t("persons", o.persons_served);
       if (o.cards_printed != null) text += ", " + t("cards", o.cards_printed);
@@ -97,14 +147,15 @@
     return text;
   }
 
-  // state: "pending" (on the phone), "sent", "conflict" (someone recorded it before)
-  function showResult(el, o, state) {
+  // state: "pending" (on the phone), "sent", "conflict" (someone else recorded it before: `o`
+  // is theirs and `mine` the label this phone had, which was not stored)
+  function showResult(el, o, state, mine) {
     if (!el) return;
     const box = $("[data-result]", el);
     box.textContent = "";
     const p = document.createElement("p");
     const strong = document.createElement("strong");
-    strong.textContent = (state === "conflict" ? t("conflict") + " " : "") + summaryOf(o);
+    strong.textContent = summaryOf(o, state === "conflict" ? t("conflict") : "");
     p.appendChild(strong);
     box.appendChild(p);
     if (o.note) {
@@ -115,7 +166,9 @@
     }
     const status = document.createElement("p");
     status.className = "state state-" + state;
-    status.textContent = state === "pending" ? t("pending") : t("sent");
+    if (state === "pending") status.textContent = t("pending");
+    else if (state === "conflict") status.textContent = t("conflict_mine", { label: mine || "-" });
+    else status.textContent = t("sent");
     box.appendChild(status);
     box.hidden = false;
     const rec = $("[data-record]", el);
@@ -166,9 +219,14 @@
     form.elements.cards_printed.value = String(Number(form.dataset.cards) > 0 ? n : 0);
   }
 
-  function intValue(input) {
-    const raw = (input && input.value || "").trim();
-    return raw === "" ? null : Number.parseInt(raw, 10);
+  // A count typed in a number field: null when empty, NaN when not a whole number ("1.5" must
+  // not quietly become 1; a number field also reports "1,5" or "abc" as bad input).
+  function countValue(input) {
+    if (!input) return null;
+    if (input.validity && input.validity.badInput) return Number.NaN;
+    const raw = (input.value || "").trim();
+    if (raw === "") return null;
+    return /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
   }
 
   function readForm(form, stopId) {
@@ -189,11 +247,18 @@
     };
     if (outcome === "selesai") {
       payload.attendees = $$("input[name=attendees]:checked", form).map((b) => Number(b.value));
-      payload.persons_served = intValue(form.elements.persons_served);
-      payload.cards_printed = intValue(form.elements.cards_printed);
-      if (payload.persons_served === null || !(payload.persons_served >= 1)) return { error: t("persons_min") };
+      const persons = form.elements.persons_served;
+      const cards = form.elements.cards_printed;
+      payload.persons_served = countValue(persons);
+      payload.cards_printed = countValue(cards);
+      if (Number.isNaN(payload.persons_served)) return { error: t("persons_whole"), field: persons };
+      if (payload.persons_served === null || payload.persons_served < 1) {
+        return { error: t("persons_min"), field: persons };
+      }
+      if (Number.isNaN(payload.cards_printed)) return { error: t("cards_whole"), field: cards };
+      if (payload.cards_printed !== null && payload.cards_printed < 0) return { error: t("cards_min"), field: cards };
       if (payload.cards_printed !== null && payload.cards_printed > payload.persons_served) {
-        return { error: t("cards_max") };
+        return { error: t("cards_max"), field: cards };
       }
     } else if (outcome === "jadwal_ulang") {
       const r = {
@@ -225,6 +290,7 @@
     const read = readForm(form, el.dataset.stop);
     if (read.error) {
       formError(form, read.error);
+      if (read.field) read.field.focus();
       return;
     }
     formError(form, "");
@@ -292,20 +358,24 @@
     }
   }
 
-  async function remember(o) {
+  // state "conflict": `o` is someone else's outcome; `mine` the label this phone had.
+  async function remember(o, state, mine) {
     try {
-      await kv.set(String(o.stop_id), o, sent);
+      const kept = Object.assign({}, o, { local_state: state || "sent", mine: mine || "" });
+      await kv.set(String(o.stop_id), kept, sent);
     } catch (err) {
       /* only for showing a stale cached page right */
     }
   }
 
-  // Returns "ok" (go on with the next), or "stop" (keep the rest for later).
+  // Returns "ok" (go on with the next), or "stop" (keep the rest for later; `failure` says why,
+  // unless the session expired, which has its own message).
   async function sendOne(item, retried) {
     let resp;
     try {
       resp = await post(item.payload);
     } catch (err) {
+      failure = t("fail_network");
       return "stop"; // no connection: keep it
     }
     let body = {};
@@ -320,6 +390,7 @@
     }
     sessionExpired(false);
     const el = stopEl(item.stop_id);
+    if (resp.status === 200 || resp.status === 201 || resp.status === 409) clearRejected(String(item.stop_id));
     if (resp.status === 200 || resp.status === 201) {
       await forget(item);
       await remember(body);
@@ -327,9 +398,11 @@
       return "ok";
     }
     if (resp.status === 409) {
+      // Someone else (another phone, the coordinator) recorded this stop first: theirs stands.
+      const mine = item.summary && item.summary.label;
       await forget(item);
-      await remember(body);
-      showResult(el, body, "conflict");
+      await remember(body, "conflict", mine);
+      showResult(el, body, "conflict", mine);
       return "ok";
     }
     if (resp.status === 400 && body.code === "csrf" && !retried) {
@@ -338,28 +411,41 @@
         sessionExpired(true);
         return "stop";
       }
-      return token ? sendOne(item, true) : "stop";
+      if (token) return sendOne(item, true);
+      failure = t("fail_prefix") + " " + (body.error || resp.status);
+      return "stop";
     }
     if (resp.status === 400 || resp.status === 404) {
       // The server will never take it as it is: give the form back with the reason.
       await forget(item);
-      const banner = $("[data-rejected]");
-      banner.textContent = t("rejected", item.stop_id) + " " + (body.error || resp.status);
-      banner.hidden = false;
+      showRejected(el, body.error || String(resp.status));
       reopen(el, body.error || "");
       return "ok";
     }
-    if (resp.status === 403) {
-      const banner = $("[data-rejected]");
-      banner.textContent = t("forbidden");
-      banner.hidden = false;
-    }
-    return "stop"; // 403, 429, 5xx: try again later
+    // 403, 429, 5xx: try again later.
+    if (resp.status === 403) failure = t("forbidden");
+    else if (resp.status === 429) failure = t("fail_busy");
+    else if (body.error) failure = t("fail_prefix") + " " + body.error;
+    else failure = t("fail_server", resp.status);
+    return "stop";
   }
 
-  async function flush() {
-    if (flushing || !navigator.onLine) return;
+  // Send the queue, oldest first. `manual`: the lead tapped "Kirim sekarang", who is told
+  // even why nothing could be tried.
+  async function flush(manual) {
+    if (flushing) return;
+    if (!navigator.onLine) {
+      if (manual === true) showFailure(t("fail_offline"));
+      return;
+    }
     flushing = true;
+    failure = "";
+    const button = $("[data-send-now]");
+    const label = button.textContent;
+    if (manual === true) {
+      button.disabled = true;
+      button.textContent = t("sending");
+    }
     try {
       const items = (await kv.values(queue)).sort((a, b) => a.queued_at - b.queued_at);
       for (const item of items) {
@@ -369,6 +455,11 @@
       /* IndexedDB unavailable: nothing queued */
     } finally {
       flushing = false;
+      if (manual === true) {
+        button.disabled = false;
+        button.textContent = label;
+      }
+      showFailure(failure);
       await updateCount();
     }
   }
@@ -380,7 +471,7 @@
         const el = stopEl(o.stop_id);
         if (!el) continue;
         if (el.classList.contains("is-done") && !el.dataset.local) await kv.del(key, sent);
-        else showResult(el, o, "sent");
+        else showResult(el, o, o.local_state === "conflict" ? "conflict" : "sent", o.mine);
       }
       for (const item of await kv.values(queue)) showResult(stopEl(item.stop_id), item.summary, "pending");
     } catch (err) {
@@ -473,13 +564,15 @@
       });
     }
   });
-  $("[data-send-now]").addEventListener("click", flush);
+  $("[data-send-now]").addEventListener("click", () => flush(true));
+  $("[data-rejected-close]").addEventListener("click", () => clearRejected());
   window.addEventListener("online", () => {
     setNet();
     flush();
   });
   window.addEventListener("offline", () => {
     setNet();
+    showFailure(""); // the bar says "no signal" itself
     updateCount();
   });
   document.addEventListener("visibilitychange", () => {
