@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.conftest import make_test_app
 
@@ -34,10 +34,44 @@ def live_app(tmp_path: Path) -> Flask:
     return make_test_app(tmp_path)
 
 
+_RESPONSES = threading.local()
+
+
+class _ClosingHandler(WSGIRequestHandler):
+    """Werkzeug's handler, closing the response when the browser drops the connection.
+
+    Werkzeug's dev server calls the response's ``close()`` only after draining the socket;
+    when the browser has gone (a test navigating on, a context closing) that drain raises and
+    the open file of a static response is left to the garbage collector, which pytest reports
+    as an error (warnings are errors). Real servers close it; so does this one now.
+    """
+
+    def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
+        response = getattr(_RESPONSES, "current", None)
+        _RESPONSES.current = None
+        if response is not None and hasattr(response, "close"):
+            response.close()
+        super().connection_dropped(error, environ)
+
+
+def _remembering(app: Flask) -> Any:
+    def wsgi(environ: Any, start_response: Any) -> Any:
+        _RESPONSES.current = app(environ, start_response)
+        return _RESPONSES.current
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(live_app: Flask) -> Iterator[str]:
     """Serve ``live_app`` on 127.0.0.1 (a free port) and yield its base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server(
+        "127.0.0.1",
+        0,
+        _remembering(live_app),
+        threaded=True,
+        request_handler=_ClosingHandler,
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
