@@ -44,6 +44,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "outcomes.record": frozenset({ADMIN, TEAM_LEAD}),
     # Enter a whole route's outcomes from the ticked paper sheet.
     "outcomes.enter": frozenset({ADMIN, COORDINATOR}),
+    # Teams: members, skills, shifts, start point (coordinators may manage teams).
+    "teams.manage": frozenset({ADMIN, COORDINATOR}),
+    # The office's settings (depot, hours, capacity) and staff accounts.
+    "office.manage": frozenset({ADMIN}),
+    "staff.manage": frozenset({ADMIN}),
+    # Dashboard and monthly report; exports of requests, plans and outcomes.
+    "reports.view": frozenset({ADMIN, COORDINATOR}),
+    "data.export": frozenset({ADMIN, COORDINATOR}),
 }
 
 #: Endpoints anyone may open (residents, the sign-in page, static files).
