@@ -8,8 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # The demo plans from today in the office's timezone (the planner skips Sundays and holidays)
-# and approves the plan, so
-# the team leads' field page and the route sheets have a day to show.
+# and approves the plan, so the team leads' field page and the route sheets have a day to show.
 DEMO_DATE ?= $(shell TZ=Asia/Jakarta date +%F)
 
 NODE_MODULES := node_modules
