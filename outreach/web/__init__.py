@@ -26,10 +26,12 @@ def register_web(app: Flask) -> None:
     login_manager.login_message_category = "warning"
 
     from outreach.web import (
+        admin,
         assets,
         auth,
         coordinator,
         errors,
+        exports,
         field,
         main,
         permissions,
@@ -38,7 +40,8 @@ def register_web(app: Flask) -> None:
         sheets,
     )
 
-    for module in (assets, auth, main, public, coordinator, plans, field, sheets, errors):
+    blueprints = (assets, auth, main, public, coordinator, plans, field, sheets, admin, exports)
+    for module in (*blueprints, errors):
         app.register_blueprint(module.bp)
     permissions.install(app)
 
