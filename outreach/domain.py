@@ -232,6 +232,9 @@ class PlanRules:
     """Office-wide rules and tuning of the planner (see ``outreach.planning`` for defaults)."""
 
     sync_deadline_s: int | None = 15 * 3600 + 1800  # back at the office by then
+    # Weekdays with home visits (0 = Monday); Sundays and public holidays never are. The
+    # office's setting (outreach.planning.records.rules_for) is Monday to Friday by default.
+    working_weekdays: frozenset[int] = frozenset(range(6))
     daily_card_capacity: int | None = 250  # cards printed per day, all teams together
     lunch: BreakRule | None = BreakRule("istirahat", 12 * 3600, 13 * 3600, 3600)
     friday_break: BreakRule | None = BreakRule("salat_jumat", 41400, 41400, 5400)

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,21 +38,38 @@ def holiday_name(day: dt.date) -> str | None:
     return _holidays_of(day.year).get(day)
 
 
-def is_working_day(day: dt.date) -> bool:
-    """True unless ``day`` is a Sunday or an Indonesian public holiday."""
-    return day.weekday() != SUNDAY and holiday_name(day) is None
+#: Weekdays (0 = Monday) an office makes home visits on, unless it says otherwise.
+ALL_BUT_SUNDAY = frozenset(range(6))
 
 
-def iter_working_days(start: dt.date) -> Iterator[dt.date]:
-    """Working days from ``start`` on (``start`` included when it is one), without end."""
+def is_working_day(day: dt.date, weekdays: Collection[int] = ALL_BUT_SUNDAY) -> bool:
+    """True when ``day`` is one of ``weekdays`` (never Sunday) and no Indonesian holiday."""
+    return day.weekday() != SUNDAY and day.weekday() in weekdays and holiday_name(day) is None
+
+
+def iter_working_days(
+    start: dt.date, weekdays: Collection[int] = ALL_BUT_SUNDAY
+) -> Iterator[dt.date]:
+    """Working days from ``start`` on (``start`` included when it is one), without end.
+
+    Raises
+    ------
+    ValueError
+        ``weekdays`` holds no day from Monday to Saturday (there would be no working day).
+    """
+    if not set(weekdays) & set(ALL_BUT_SUNDAY):
+        msg = "No working weekday (Monday to Saturday) given."
+        raise ValueError(msg)
     day = start
     while True:
-        if is_working_day(day):
+        if is_working_day(day, weekdays):
             yield day
         day += dt.timedelta(days=1)
 
 
-def working_days(start: dt.date, count: int) -> tuple[dt.date, ...]:
+def working_days(
+    start: dt.date, count: int, weekdays: Collection[int] = ALL_BUT_SUNDAY
+) -> tuple[dt.date, ...]:
     """The first ``count`` working days on or after ``start``.
 
     Parameters
@@ -61,6 +78,8 @@ def working_days(start: dt.date, count: int) -> tuple[dt.date, ...]:
         First calendar day to consider.
     count
         How many working days to return (0 or less gives none).
+    weekdays
+        The office's weekdays for home visits (0 = Monday; default Monday to Saturday).
 
     Returns
     -------
@@ -70,16 +89,19 @@ def working_days(start: dt.date, count: int) -> tuple[dt.date, ...]:
     days: list[dt.date] = []
     if count <= 0:
         return ()
-    for day in iter_working_days(start):
+    for day in iter_working_days(start, weekdays):
         days.append(day)
         if len(days) == count:
             break
     return tuple(days)
 
 
-def nth_working_day_after(day: dt.date, n: int) -> dt.date:
+def nth_working_day_after(
+    day: dt.date, n: int, weekdays: Collection[int] = ALL_BUT_SUNDAY
+) -> dt.date:
     """The ``n``-th working day after ``day`` (``n >= 1``)."""
-    for found, candidate in enumerate(iter_working_days(day + dt.timedelta(days=1)), start=1):
+    following = iter_working_days(day + dt.timedelta(days=1), weekdays)
+    for found, candidate in enumerate(following, start=1):
         if found >= n:
             return candidate
     raise AssertionError("unreachable")  # pragma: no cover - the iterator never ends

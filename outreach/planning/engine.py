@@ -277,14 +277,15 @@ def _expected_dates(
         n = max(1, math.ceil(used_s / max(per_day_work_s, 1.0)))
         if cap:
             n = max(n, math.ceil(cards / cap))
-        day = nth_working_day_after(last, n)
+        weekdays = problem.rules.working_weekdays
+        day = nth_working_day_after(last, n, weekdays)
         for _ in range(14):
             teams_work = any(
                 site.needs <= t.skills and t.shift_on(day) is not None for t in problem.teams
             )
             if site.windows_on(day) != () and teams_work:
                 break
-            day = nth_working_day_after(day, 1)
+            day = nth_working_day_after(day, 1, weekdays)
         expected[site.id] = day
     return expected
 

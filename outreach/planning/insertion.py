@@ -123,7 +123,7 @@ def insert_site(
     if finding is not None:
         return UnassignedSite(site.id, finding.reason.value, finding.message(), None)
     cap = problem.rules.daily_card_capacity
-    tomorrow = nth_working_day_after(day, 1)
+    tomorrow = nth_working_day_after(day, 1, problem.rules.working_weekdays)
     used = sum(r.cards for r in routes if r.day == day) if cards_used is None else cards_used
     if cap is not None and used + site.cards > cap:
         return _refuse(site, Reason.CARD_CAPACITY_FULL, expected=tomorrow)

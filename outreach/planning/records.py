@@ -131,8 +131,24 @@ def rules_for(office: models.Office, **overrides: Any) -> PlanRules:
     rules = PlanRules(
         sync_deadline_s=seconds_of(office.sync_deadline) if office.sync_deadline else None,
         daily_card_capacity=office.daily_card_capacity,
+        working_weekdays=office_weekdays(office),
     )
     return dataclasses.replace(rules, **overrides)
+
+
+#: Home visits Monday to Friday unless the office says otherwise (its settings page).
+DEFAULT_WORKING_WEEKDAYS = frozenset(range(5))
+
+
+def office_weekdays(office: models.Office) -> frozenset[int]:
+    """The office's weekdays for home visits: ``settings["working_weekdays"]`` (0 = Monday).
+
+    Monday to Friday when unset; values that are not weekdays are ignored, and a setting with
+    none left falls back to the default too.
+    """
+    raw = (office.settings or {}).get("working_weekdays")
+    days = frozenset(int(d) for d in raw or () if str(d).isdecimal() and 0 <= int(d) <= 5)
+    return days or DEFAULT_WORKING_WEEKDAYS
 
 
 def site_for(
@@ -323,12 +339,25 @@ def planned_route(
         return_distance_m=route.distance_m - sum(s.distance_m for s in stops),
         return_fallback=any(s.fallback for s in stops[-1:]),
         return_geometry=tuple((float(p[0]), float(p[1])) for p in route.return_geometry or ()),
-        persons=sum(sites[s.site_id].persons for s in stops if s.site_id in sites)
-        if sites
-        else route.persons,
-        cards=sum(sites[s.site_id].cards for s in stops if s.site_id in sites) if sites else 0,
+        persons=sum(_stop_persons(s, (sites or {}).get(stop_site_id(s))) for s in route.stops),
+        cards=sum(_stop_cards(s, (sites or {}).get(stop_site_id(s))) for s in route.stops),
         locked=locked,
     )
+
+
+def _stop_persons(stop: models.Stop, site: Site | None) -> int:
+    """Persons a stored stop serves: its site's (the request as it is now), else as stored."""
+    if site is not None:
+        return site.persons
+    return int(stop.persons if stop.persons is not None else stop.request.persons or 1)
+
+
+def _stop_cards(stop: models.Stop, site: Site | None) -> int:
+    """Cards a stored stop prints: its site's, else from its request's services."""
+    if site is not None:
+        return site.cards
+    services = [str(x) for x in stop.request.services or ()]
+    return cards_for(services, _stop_persons(stop, None))
 
 
 # --- rows ------------------------------------------------------------------------------------

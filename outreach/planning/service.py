@@ -191,7 +191,8 @@ def load_inputs(
         No office is set up, or a named team does not exist.
     """
     office = office or get_office(session)
-    dates = working_days(start_date, days)
+    rules = rules or rules_for(office)
+    dates = working_days(start_date, days, rules.working_weekdays)
     team_rows = _select_teams(office.teams, teams)
     params = service_params(office)
 
@@ -266,7 +267,7 @@ def load_inputs(
         dates=dates,
         teams=tuple(team_spec(t) for t in team_rows),
         sites=sites,
-        rules=rules or rules_for(office),
+        rules=rules,
         locked=tuple(
             planned_route(r, locked=True, sites={x.id: x for x in sites}) for r in locked_rows
         ),
@@ -333,6 +334,7 @@ def _snapshot(inputs: PlanInputs, matrix: TravelMatrix, result: PlanResult) -> d
     problem = inputs.problem
     office = inputs.office
     rules = dataclasses.asdict(problem.rules)
+    rules["working_weekdays"] = sorted(problem.rules.working_weekdays)
     return {
         "requested_date": inputs.requested_date.isoformat(),
         "dates": [d.isoformat() for d in problem.dates],

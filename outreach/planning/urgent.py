@@ -187,7 +187,17 @@ def insert_urgent(
     if plan_row.status == models.PlanStatus.APPROVED.value:
         request.status = Status.TERJADWAL.value
         request.scheduled_at = stop.service_start_at
+    session.flush()
+    session.expire(plan_row, ["routes"])
     summary = dict(plan_row.summary or {})
+    # The plan's totals follow its routes (a new route, one more visit, the longer drive).
+    summary.update(
+        routes=len(plan_row.routes),
+        visits=sum(len(r.stops) for r in plan_row.routes),
+        persons=sum(r.persons for r in plan_row.routes),
+        travel_time_s=sum(r.travel_time_s for r in plan_row.routes),
+        distance_m=sum(r.distance_m for r in plan_row.routes),
+    )
     summary["insertions"] = [
         *summary.get("insertions", []),
         {

@@ -8,6 +8,7 @@ break out into script. Every template writes JSON through ``tojson``, which esca
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import folium
@@ -94,7 +95,11 @@ class SafePopup(MacroElement):
 
 
 class SafeTooltip(MacroElement):
-    """A tooltip with plain text (Leaflet escapes nothing, so the caller escapes HTML)."""
+    """A tooltip with plain text: escaped here, as Leaflet escapes nothing.
+
+    Text typed by people (a team's name, a tracking code) reaches tooltips: ``<script>`` in a
+    team name must show as text, not run.
+    """
 
     _template = Template(
         """
@@ -109,7 +114,7 @@ class SafeTooltip(MacroElement):
     def __init__(self, content: str, *, sticky: bool = False) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "SafeTooltip"
-        self.content = content
+        self.content = html.escape(content)
         self.sticky = sticky
 
 

@@ -389,7 +389,7 @@ def _add_depot(m: folium.Map, view: MapView) -> None:
             class_name="jb-depot-icon",
         ),
     )
-    SafeTooltip(escape(view.depot_label)).add_to(depot)
+    SafeTooltip(view.depot_label).add_to(depot)
     depot.add_to(m)
 
 

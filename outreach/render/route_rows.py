@@ -231,8 +231,13 @@ def route_table(route: models.Route, *, reveal: bool = False) -> RouteTable:
     )
 
 
+#: Breaks as people call them (the planner's rule names: outreach.domain.PlanRules).
+BREAK_LABELS = {"istirahat": "Istirahat makan siang", "salat_jumat": "Salat Jumat"}
+
+
 def _break_row(b: dict[str, Any]) -> BreakRow:
-    label = str(b.get("label", ""))
+    code = str(b.get("label", ""))
+    label = BREAK_LABELS.get(code, code.replace("_", " "))
     return BreakRow(
         label=label[:1].upper() + label[1:],
         start=str(b.get("start", "")).replace(":", "."),

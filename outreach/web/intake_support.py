@@ -343,6 +343,17 @@ def form_choices(session: Session, office: models.Office, *, staff: bool = False
     }
 
 
+# How a request's point was found (LocationSource values), as a coordinator reads it.
+LOCATION_LABELS: dict[str, Any] = {
+    "map": _("ditandai di peta"),
+    "gps": _("lokasi HP warga"),
+    "kelurahan": _("titik kelurahan"),
+    "demo": _("data demo"),
+    "imported": _("diimpor"),
+    "none": _("belum ada"),
+}
+
+
 def template_globals() -> dict[str, Any]:
     """Labels every intake template may use."""
     return {
@@ -351,6 +362,7 @@ def template_globals() -> dict[str, Any]:
         "SERVICE_SHORT": SERVICE_SHORT,
         "STATUS_LABELS": STATUS_LABELS,
         "FLAG_LABELS": FLAG_LABELS,
+        "LOCATION_LABELS": LOCATION_LABELS,
         "CHANNEL_LABELS": CHANNEL_LABELS,
         "RELATION_LABELS": RELATION_LABELS,
         "TRAIT_LABELS": TRAIT_LABELS,

@@ -39,6 +39,7 @@ from outreach.errors import NotFoundError, OutreachError, PlanningError, RegionE
 from outreach.office import get_office
 from outreach.planning.calendar import working_days
 from outreach.planning.reasons import format_date, title
+from outreach.planning.records import DEFAULT_WORKING_WEEKDAYS, office_weekdays
 from outreach.planning.service import UrgentResult, approve_plan, create_plan, insert_urgent
 from outreach.render import maps
 from outreach.render.confirmations import mark_confirmation_sent, plan_confirmations
@@ -296,7 +297,8 @@ def _parse_date(text: str) -> dt.date | None:
 
 
 def _default_form(office: models.Office | None) -> PlanForm:
-    start = working_days(_today(office) + dt.timedelta(days=1), 1)[0]
+    weekdays = office_weekdays(office) if office else DEFAULT_WORKING_WEEKDAYS
+    start = working_days(_today(office) + dt.timedelta(days=1), 1, weekdays)[0]
     teams = [t.id for t in office.teams if t.active] if office else []
     return PlanForm(raw_start=start.isoformat(), start=start, teams=teams)
 

@@ -117,6 +117,7 @@ def test_urgent_request_is_inserted_into_the_approved_day(session: Session) -> N
     _backlog(session, office)
     plan = create_plan(session, StraightLineModel(), start_date=MONDAY, office=office)
     approve_plan(session, plan.id)
+    visits_before = plan.summary["visits"]
     urgent = _request(session, office, 77, 2600, 30, category="darurat")
     answer = insert_urgent(
         session, StraightLineModel(), request_id=urgent.id, day=MONDAY, office=office
@@ -127,6 +128,9 @@ def test_urgent_request_is_inserted_into_the_approved_day(session: Session) -> N
     assert len(route.stops) == 7
     assert urgent.status == "terjadwal"
     assert plan.summary["insertions"][0]["request_id"] == urgent.id
+    # The plan's totals follow (the plan page shows them).
+    assert plan.summary["visits"] == visits_before + 1
+    assert plan.summary["travel_time_s"] == sum(r.travel_time_s for r in plan.routes)
 
 
 def test_bad_input_still_gives_a_plan(session: Session) -> None:

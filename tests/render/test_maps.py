@@ -130,6 +130,21 @@ def test_routes_one_layer_per_day_first_shown() -> None:
     assert "Tim 1 #1 \\u00b7 08:20" in html
 
 
+def test_team_names_are_text_in_tooltips_and_legend() -> None:
+    day = dt.date(2026, 11, 23)
+    evil = '<img src=x onerror="window.__xss=1">'
+    stop = RouteStopPoint(
+        1, 110.366, -7.786, dt.datetime(2026, 11, 23, 8, 20), "JB-AAAA-AA2", 5, "selesai"
+    )
+    routes = [RouteLine(evil, 0, day, ((110.365, -7.789), (110.366, -7.786)), (stop,), 60, 90)]
+    m = make_staff_map(view=VIEW, assets=_assets(), areas=AREAS, requests=[], routes=routes)
+    html = _html(m)
+    # Escaped, then JSON-encoded into the script (& as \u0026): shown as text, never run.
+    assert "<img src=x" not in html and "\\u0026lt;img src=x" in html
+    # A visit done carries a tick and its outcome in words, and the marker its stop id.
+    assert 'data-stop-marker=\\"5\\"' in html and "Selesai" in html
+
+
 def test_small_helpers() -> None:
     assert format_day(dt.date(2026, 11, 27)) == "Jumat, 27 Nov 2026"
     assert extent([]) is None

@@ -442,3 +442,20 @@ def test_a_pinned_day_gone_by_no_longer_holds_the_request(day: FieldDay, yapp: F
     plan = create_plan(session, travel_for(yapp), start_date=thursday, days=1)
     session.commit()
     assert rid in {s.request_id for r in plan.routes for s in r.stops}
+
+
+def test_a_draft_over_an_approved_day_counts_the_kept_routes_persons(
+    day: FieldDay, yapp: Flask
+) -> None:
+    session = get_session()
+    approved = {
+        r.team_id: r.persons
+        for r in session.scalars(select(models.Route).where(models.Route.approved.is_(True)))
+    }
+    # Visits done and closed: their requests are no longer in the backlog, still on the route.
+    for rid in day.request_ids[:3]:
+        _record(session, _stop_of(session, rid), "selesai")
+    draft = create_plan(session, travel_for(yapp), start_date=DAY, days=1)
+    session.commit()
+    assert {r.team_id: r.persons for r in draft.routes} == approved
+    assert draft.summary["persons"] == sum(approved.values())
