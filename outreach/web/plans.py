@@ -128,6 +128,7 @@ def detail(plan_id: int) -> ResponseReturnValue:
         unassigned=unassigned_groups(session, plan),
         fallback=_uses_fallback(plan),
         created=_local(plan.created_at, office),
+        approved=_local(plan.approved_at, office) if plan.approved_at else None,
         map=_plan_map(session, office, plan),
         confirmations=plan_confirmations(plan, office_name=office.name),
         team_colors={t.id: team_color(i) for i, t in enumerate(office.teams)},
