@@ -33,6 +33,7 @@ class Finding:
     missing: frozenset[str] = frozenset()  # skills no team has (no_skill)
     needs: frozenset[str] = frozenset()  # all the site needs (no_skill)
     pinned: dt.date | None = None  # the pinned date (pinned_other_day)
+    closest_team: str = ""  # the best-equipped team, when together the teams have it all
 
     def message(self, expected: dt.date | None = None) -> str:
         """The Indonesian explanation (see :func:`outreach.planning.reasons.describe`)."""
@@ -42,6 +43,7 @@ class Finding:
             skills=self.missing,
             needs=self.needs,
             pinned=self.pinned,
+            team=self.closest_team,
         )
 
 
@@ -87,8 +89,14 @@ def check_site(
     if teams and not any(site.needs <= t.skills for t in teams):
         have = frozenset().union(*(t.skills for t in teams))
         best = min(teams, key=lambda t: (len(site.needs - t.skills), t.id))
-        missing = (site.needs - have) or (site.needs - best.skills)
-        return Finding(Reason.NO_SKILL, missing=frozenset(missing), needs=site.needs)
+        nobody = site.needs - have
+        missing = nobody or (site.needs - best.skills)
+        return Finding(
+            Reason.NO_SKILL,
+            missing=frozenset(missing),
+            needs=site.needs,
+            closest_team="" if nobody else best.name,
+        )
     if site.pinned_team_id is not None:
         pinned = next((t for t in teams if t.id == site.pinned_team_id), None)
         if pinned is None or not site.needs <= pinned.skills:

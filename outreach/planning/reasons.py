@@ -81,6 +81,30 @@ def format_date(day: dt.date) -> str:
     return f"{_DAYS[day.weekday()]}, {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
+def _and(skills: Iterable[str]) -> str:
+    """``juru bahasa isyarat dan cetak e-KTP``: skills as one phrase."""
+    names = [skill_label(s) for s in sorted(skills)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " dan " + names[-1]
+
+
+def _no_skill(needs: Iterable[str], missing: Iterable[str], team: str) -> str:
+    needs, missing = set(needs), set(missing)
+    if not needs:
+        return f"Tidak ada tim yang memiliki keahlian yang dibutuhkan: {_skills(missing)}."
+    if team and missing:
+        has = needs - missing
+        owned = f"{team} punya {_and(has)} tetapi tidak punya {_and(missing)}" if has else ""
+        return (
+            f"Tidak ada tim yang memiliki semua keahlian yang dibutuhkan sekaligus "
+            f"(perlu {_and(needs)}); {owned or f'{team} tidak punya {_and(missing)}'}; "
+            f"kurang: {_skills(missing)}."
+        )
+    return (
+        f"Tidak ada tim yang memiliki semua keahlian yang dibutuhkan ({_skills(needs)}); "
+        f"kurang: {_skills(missing)}."
+    )
+
+
 def _skills(skills: Iterable[str]) -> str:
     return ", ".join(skill_label(s) for s in sorted(skills)) or "-"
 
@@ -117,6 +141,7 @@ def describe(
     skills: Iterable[str] = (),
     needs: Iterable[str] = (),
     pinned: dt.date | None = None,
+    team: str = "",
 ) -> str:
     """The coordinator-facing explanation of ``reason``, in Indonesian.
 
@@ -133,6 +158,9 @@ def describe(
         Everything the request needs (``no_skill``), when known.
     pinned
         The date a request is pinned to (``pinned_other_day``).
+    team
+        The best-equipped team (``no_skill``, when the teams have every skill together but no
+        team alone): named with what it has and what it lacks.
 
     Returns
     -------
@@ -150,12 +178,7 @@ def describe(
             "periksa titik lokasinya."
         ),
         Reason.UNREACHABLE: "Lokasi tidak dapat dicapai dari kantor melalui jalan.",
-        Reason.NO_SKILL: (
-            f"Tidak ada tim yang memiliki semua keahlian yang dibutuhkan ({_skills(needs)}); "
-            f"kurang: {_skills(skills)}."
-            if needs
-            else f"Tidak ada tim yang memiliki keahlian yang dibutuhkan: {_skills(skills)}."
-        ),
+        Reason.NO_SKILL: _no_skill(needs, skills, team),
         Reason.PINNED_TEAM_UNAVAILABLE: (
             "Dipatok ke tim yang tidak bertugas atau tidak memiliki keahlian yang dibutuhkan."
         ),

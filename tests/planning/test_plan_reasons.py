@@ -48,6 +48,11 @@ def test_skill_combination_no_single_team_has() -> None:
     (left,) = result.unassigned
     assert left.reason == "no_skill"
     assert "semua keahlian" in left.message and "kurang:" in left.message
+    # Names what the closest team has and lacks, in words.
+    assert (
+        "Tim 1 punya perekaman e-KTP dan petugas perempuan tetapi tidak punya juru bahasa isyarat"
+        in left.message
+    )
 
 
 def test_skilled_team_not_working_that_day() -> None:
