@@ -56,37 +56,30 @@ def create_user(
     username: str, password: str, role: str, full_name: str, team_name: str | None
 ) -> None:
     """Create a staff account (or reset its password, role and team)."""
-    from outreach.web.auth import hash_password
+    from outreach import staff
 
-    if len(password) < 8:
-        raise OutreachError("Password must be at least 8 characters.")
     session = get_session()
     office = session.scalar(select(models.Office).order_by(models.Office.id))
-    user = session.scalar(select(models.User).where(models.User.username == username))
-    if user is None:
-        user = models.User(username=username, password_hash="")
-        session.add(user)
-    user.password_hash = hash_password(password)
-    user.role = role
-    user.full_name = full_name
-    user.office_id = office.id if office else None
-    user.team_id = None
-    if role == models.Role.TEAM_LEAD.value:
-        if not team_name:
-            raise OutreachError("A team_lead needs --team NAME (the team they lead).")
-        team = next(
-            (
-                t
-                for t in (office.teams if office else [])
-                if t.name.casefold() == team_name.strip().casefold() or str(t.id) == team_name
-            ),
-            None,
+    try:
+        user = staff.create_user(
+            session,
+            office,
+            username=username,
+            password=password,
+            role=role,
+            full_name=full_name,
+            team=team_name,
+            replace=True,
         )
-        if team is None:
-            raise OutreachError(f"No team {team_name!r} in the office (see 'team list').")
-        user.team_id = team.id
-    elif team_name:
-        raise OutreachError("--team is only for --role team_lead.")
+    except staff.StaffError as exc:
+        # The command line keeps its options in its messages.
+        english = {
+            "password_short": f"Password must be at least {staff.MIN_PASSWORD} characters.",
+            "team_required": "A team_lead needs --team NAME (the team they lead).",
+            "team_unknown": f"No team {team_name!r} in the office (see 'team list').",
+            "team_not_lead": "--team is only for --role team_lead.",
+        }
+        raise OutreachError(english.get(exc.code, str(exc))) from exc
     session.commit()
     suffix = f", team {team_name}" if user.team_id else ""
     click.echo(f"User {username} ({role}{suffix}) saved.")
@@ -481,6 +474,46 @@ def sheets_command(day: Any, team_name: str | None, out_path: str) -> None:
     except OSError as exc:
         raise OutreachError(f"{out_path}: cannot write ({exc.strerror or exc})") from exc
     click.echo(f"{out_path}: {len(routes)} route sheet(s), {len(pdf)} bytes.")
+
+
+@outreach_cli.command("export")
+@click.option("--what", required=True, type=click.Choice(["requests", "plans", "outcomes"]))
+@click.option("--format", "fmt", required=True, type=click.Choice(["csv", "geojson"]))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="File.")
+@click.option("--plan", "plan_id", default=None, help="Plans: one plan (id).")
+@click.option("--from", "date_from", default=None, help="Plans/outcomes: first day, YYYY-MM-DD.")
+@click.option("--to", "date_to", default=None, help="Plans/outcomes: last day, YYYY-MM-DD.")
+@click.option("--status", default=None, help="Requests: only this status (e.g. terverifikasi).")
+@click.option("--masked", is_flag=True, help="Mask NIK and phone numbers (files to share).")
+@one_line_errors
+def export_command(
+    what: str,
+    fmt: str,
+    out_path: str,
+    plan_id: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    status: str | None,
+    masked: bool,
+) -> None:
+    """Write the office's requests, plans (routes and stops) or outcomes as CSV or GeoJSON."""
+    from pathlib import Path
+
+    from outreach.exports import audit_export, build_export, parse_export_options
+    from outreach.office import get_office
+
+    options = parse_export_options(
+        what, fmt, plan=plan_id, date_from=date_from, date_to=date_to, status=status
+    )
+    session = get_session()
+    export = build_export(session, get_office(session).id, options, personal=not masked)
+    try:
+        Path(out_path).write_bytes(export.body)
+    except OSError as exc:
+        raise OutreachError(f"{out_path}: cannot write ({exc.strerror or exc})") from exc
+    audit_export(session, options, export, actor="cli", personal=not masked)
+    session.commit()
+    click.echo(f"{out_path}: {export.rows} rows ({what}, {fmt}).")
 
 
 def register_cli(app: Flask) -> None:

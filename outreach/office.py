@@ -1,12 +1,19 @@
 """Setting up an office: its depot, working hours and capacity, and its teams.
 
-Services here take a session and plain values, change rows and never commit.
+Services here take a session and plain values, change rows and never commit. The CLI
+(``outreach office set``, ``outreach team add``) and the settings pages on the web
+(:mod:`outreach.web.admin`) call the same functions, so both apply the same rules. Error
+messages are Indonesian: they are shown to staff as they are. A :class:`SettingsError` names
+the form field it is about; the ``read_*_form`` / ``save_*_form`` pairs turn a submitted form
+into values, collecting every field's error at once (:class:`FormError`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from shapely import wkt
 from shapely.geometry import Point
@@ -17,6 +24,28 @@ from outreach import models
 from outreach.errors import NotFoundError, OutreachError
 
 WEEKDAYS = {"senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "sabtu": 5, "minggu": 6}
+DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+#: Weekdays with home visits unless the office says otherwise: Monday to Friday.
+#: An office's depot (or a team's start) may sit this far (degrees, ~2 km) outside its region.
+REGION_SLACK_DEG = 0.02
+MAX_TEAM_STOPS = 100
+MAX_COLLECTIVE_PERSONS = 1000
+
+
+class SettingsError(OutreachError):
+    """A setting of the office or a team is not acceptable; ``field`` names the form field."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class FormError(OutreachError):
+    """A submitted form has errors: ``errors`` maps each field name to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
 
 
 def parse_time(value: str) -> dt.time:
@@ -31,7 +60,7 @@ def parse_time(value: str) -> dt.time:
     try:
         return dt.datetime.strptime(text, "%H:%M").time()
     except ValueError as exc:
-        msg = f"Not a time of day (HH:MM): {value!r}"
+        msg = f"Bukan jam yang sah (JJ:MM): {value!r}."
         raise OutreachError(msg) from exc
 
 
@@ -39,11 +68,11 @@ def parse_time_range(value: str) -> tuple[dt.time, dt.time]:
     """Read ``HH:MM-HH:MM``; the end must be after the start."""
     parts = value.split("-")
     if len(parts) != 2:
-        msg = f"Not a time range (HH:MM-HH:MM): {value!r}"
+        msg = f"Bukan rentang jam (JJ:MM-JJ:MM): {value!r}."
         raise OutreachError(msg)
     start, end = parse_time(parts[0]), parse_time(parts[1])
     if end <= start:
-        msg = f"Time range ends before it starts: {value!r}"
+        msg = f"Jam selesai harus sesudah jam mulai: {value!r}."
         raise OutreachError(msg)
     return start, end
 
@@ -54,10 +83,10 @@ def parse_lonlat(value: str) -> tuple[float, float]:
         lon_s, lat_s = value.split(",")
         lon, lat = float(lon_s), float(lat_s)
     except ValueError as exc:
-        msg = f"Not a LON,LAT pair: {value!r}"
+        msg = f"Bukan pasangan bujur,lintang (LON,LAT): {value!r}."
         raise OutreachError(msg) from exc
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        msg = f"LON,LAT out of range: {value!r}"
+        msg = f"Bujur/lintang (LON,LAT) di luar jangkauan: {value!r}."
         raise OutreachError(msg)
     return lon, lat
 
@@ -72,9 +101,39 @@ def get_office(session: Session) -> models.Office:
     """
     office = session.scalar(select(models.Office).order_by(models.Office.id))
     if office is None:
-        msg = "No office is set up yet: run `outreach office set` (or `outreach seed-demo`)."
+        msg = "Kantor belum diatur: jalankan `outreach office set` (atau `outreach seed-demo`)."
         raise NotFoundError(msg)
     return office
+
+
+def working_weekdays(office: models.Office) -> list[int]:
+    """Weekdays (0 = Monday) with home visits, as the planner reads them (Mon-Fri if unset).
+
+    See :func:`outreach.planning.records.office_weekdays` (never Sunday).
+    """
+    from outreach.planning.records import office_weekdays
+
+    return sorted(office_weekdays(office))
+
+
+def collective_max_persons(office: models.Office) -> int:
+    """The largest collective visit part (``settings["planning"]["collective_max_persons"]``)."""
+    from outreach.planning.records import service_params
+
+    return service_params(office).collective_max_persons
+
+
+def _region(session: Session, slug: str) -> models.RegionImport | None:
+    return session.scalar(select(models.RegionImport).where(models.RegionImport.slug == slug))
+
+
+def _check_in_region(
+    region: models.RegionImport, point: tuple[float, float], *, field: str, what: str
+) -> None:
+    # Some slack: an office may sit just across the kota line.
+    if wkt.loads(region.boundary_wkt).distance(Point(point)) > REGION_SLACK_DEG:
+        msg = f"{what} {point[0]:.5f},{point[1]:.5f} berada di luar wilayah {region.name}."
+        raise SettingsError(msg, field=field)
 
 
 def configure_office(
@@ -88,6 +147,8 @@ def configure_office(
     sync_deadline: dt.time | None = None,
     daily_card_capacity: int | None = None,
     printers: int | None = None,
+    working_weekdays: Sequence[int] | None = None,
+    collective_max_persons: int | None = None,
 ) -> models.Office:
     """Create the office or update it.
 
@@ -102,39 +163,63 @@ def configure_office(
     depot
         ``(lon, lat)`` of the office, where teams start, end and sync; must lie in the region.
     address, work_hours, sync_deadline, daily_card_capacity, printers
-        Left unchanged when None.
+        Left unchanged when None (or an empty address).
+    working_weekdays
+        Weekdays (0 = Monday) with home visits, stored as ``settings["working_weekdays"]``;
+        unchanged when None (default Monday to Friday, see :func:`working_weekdays`).
+    collective_max_persons
+        The largest part of a collective visit, ``settings["planning"]["collective_max_persons"]``;
+        unchanged when None.
 
     Raises
     ------
     NotFoundError
         When the region has not been imported.
-    OutreachError
+    SettingsError
         When the depot lies outside the region or a value is out of range.
     """
-    region = session.scalar(
-        select(models.RegionImport).where(models.RegionImport.slug == region_slug)
-    )
+    region = _region(session, region_slug)
     if region is None:
-        msg = f"Region {region_slug!r} is not imported: run `outreach region import {region_slug}`."
+        msg = (
+            f"Wilayah {region_slug!r} belum diimpor: "
+            f"jalankan `outreach region import {region_slug}`."
+        )
         raise NotFoundError(msg)
-    # 2 km of slack: an office may sit just across the kota line.
-    boundary = wkt.loads(region.boundary_wkt)
-    if boundary.distance(Point(depot)) > 0.02:
-        msg = f"Depot {depot[0]:.5f},{depot[1]:.5f} lies outside {region.name}."
-        raise OutreachError(msg)
+    if not name.strip():
+        raise SettingsError("Nama kantor wajib diisi.", field="name")
+    if len(name) > 200 or len(address) > 300:
+        field = "name" if len(name) > 200 else "address"
+        raise SettingsError("Isian terlalu panjang.", field=field)
+    _check_in_region(region, depot, field="depot", what="Titik kantor")
     if daily_card_capacity is not None and daily_card_capacity < 1:
-        msg = "Daily card capacity must be at least 1."
-        raise OutreachError(msg)
+        msg = "Kapasitas cetak kartu per hari paling sedikit 1."
+        raise SettingsError(msg, field="daily_card_capacity")
+    if printers is not None and printers < 0:
+        raise SettingsError("Jumlah printer tidak boleh negatif.", field="printers")
     office = session.scalar(select(models.Office).order_by(models.Office.id))
+    start = work_hours[0] if work_hours else (office.work_start if office else dt.time(8))
+    if sync_deadline is not None and sync_deadline <= start:
+        msg = "Batas waktu sinkronisasi harus sesudah jam kerja mulai."
+        raise SettingsError(msg, field="sync_deadline")
+    days = None if working_weekdays is None else sorted(set(working_weekdays))
+    if days is not None and (not days or not all(0 <= d <= 5 for d in days)):
+        # Sunday is never a home-visit day (outreach.planning.calendar).
+        msg = "Pilih sekurang-kurangnya satu hari kerja untuk kunjungan (Senin sampai Sabtu)."
+        raise SettingsError(msg, field="working_weekdays")
+    if collective_max_persons is not None and not (
+        1 <= collective_max_persons <= MAX_COLLECTIVE_PERSONS
+    ):
+        msg = f"Bagian kunjungan kolektif terbesar harus 1 sampai {MAX_COLLECTIVE_PERSONS} orang."
+        raise SettingsError(msg, field="collective_max_persons")
     if office is None:
         office = models.Office(name=name, region_slug=region_slug, region_code=region.code)
         session.add(office)
-    office.name = name
+    office.name = name.strip()
     office.region_slug = region_slug
     office.region_code = region.code
     office.depot_lon, office.depot_lat = depot
     if address:
-        office.address = address
+        office.address = address.strip()
     if work_hours is not None:
         office.work_start, office.work_end = work_hours
     if sync_deadline is not None:
@@ -143,6 +228,16 @@ def configure_office(
         office.daily_card_capacity = daily_card_capacity
     if printers is not None:
         office.printers = printers
+    if days is not None or collective_max_persons is not None:
+        # New dicts (not in-place changes) so SQLAlchemy sees the JSON column change.
+        settings: dict[str, Any] = dict(office.settings or {})
+        if days is not None:
+            settings["working_weekdays"] = days
+        if collective_max_persons is not None:
+            planning = dict(settings.get("planning") or {})
+            planning["collective_max_persons"] = collective_max_persons
+            settings["planning"] = planning
+        office.settings = settings
     session.flush()
     return office
 
@@ -163,8 +258,10 @@ def save_team(
     weekday_shifts: dict[int, tuple[dt.time, dt.time] | None] | None = None,
     max_stops: int | None = None,
     start: tuple[float, float] | None = None,
+    active: bool | None = None,
+    team_id: int | None = None,
 ) -> models.Team:
-    """Create a team or update the one with the same name.
+    """Create a team or update one.
 
     Parameters
     ----------
@@ -173,9 +270,11 @@ def save_team(
     office
         The team's office.
     name
-        Unique within the office; saving an existing name updates that team.
+        Unique within the office; without ``team_id``, saving an existing name updates that
+        team.
     skills
-        Service values (``perekaman_ktp``, ``kia``...) and traits (``petugas_perempuan``...).
+        Service values (``perekaman_ktp``, ``kia``...) and traits (``petugas_perempuan``...);
+        at least one service.
     members
         Names of the officers.
     shift
@@ -183,35 +282,403 @@ def save_team(
     weekday_shifts
         Per weekday (0 = Monday) a shift, or None for a day off.
     max_stops
-        Most visits a day, or None for no limit.
+        Most visits a day (1 to 100), or None for no limit.
     start
-        Own start point ``(lon, lat)``; None starts at the office.
+        Own start point ``(lon, lat)`` inside the office's region; None starts at the office.
+    active
+        Whether the team is planned; unchanged when None (new teams are active).
+    team_id
+        The team to update (it may be renamed); None creates or updates by name.
 
     Raises
     ------
-    OutreachError
-        On an unknown skill or an empty name.
+    NotFoundError
+        When ``team_id`` is not a team of the office.
+    SettingsError
+        On an empty or taken name, an unknown skill, a shift ending before it starts, a
+        start point outside the region or a maximum of stops out of range.
     """
-    if not name.strip():
-        msg = "A team needs a name."
-        raise OutreachError(msg)
-    allowed = {s.value for s in models.Service} | {t.value for t in models.Trait}
+    name = name.strip()
+    if not name:
+        raise SettingsError("Nama tim wajib diisi.", field="name")
+    if len(name) > 100:
+        raise SettingsError("Nama tim paling panjang 100 huruf.", field="name")
+    services = {s.value for s in models.Service}
+    allowed = services | {t.value for t in models.Trait}
     unknown = sorted(set(skills) - allowed)
     if unknown:
-        msg = f"Unknown skill(s) {', '.join(unknown)}; known: {', '.join(sorted(allowed))}."
-        raise OutreachError(msg)
-    team = session.scalar(
+        msg = (
+            f"Keahlian tidak dikenal: {', '.join(unknown)}; "
+            f"yang dikenal: {', '.join(sorted(allowed))}."
+        )
+        raise SettingsError(msg, field="skills")
+    if not set(skills) & services:
+        raise SettingsError("Pilih sekurang-kurangnya satu layanan tim.", field="skills")
+    for day, span in sorted((weekday_shifts or {}).items()):
+        if span is not None and span[1] <= span[0]:
+            msg = f"{DAY_NAMES[day]}: jam selesai harus sesudah jam mulai."
+            raise SettingsError(msg, field=f"shift-{day}")
+    if shift is not None and shift[1] <= shift[0]:
+        raise SettingsError("Jam selesai harus sesudah jam mulai.", field="shift")
+    if max_stops is not None and not (1 <= max_stops <= MAX_TEAM_STOPS):
+        msg = f"Kunjungan paling banyak per hari harus 1 sampai {MAX_TEAM_STOPS}."
+        raise SettingsError(msg, field="max_stops")
+    region = _region(session, office.region_slug)
+    if start is not None and region is not None:
+        _check_in_region(region, start, field="start", what="Titik berangkat")
+    same_name = session.scalar(
         select(models.Team).where(models.Team.office_id == office.id, models.Team.name == name)
     )
+    if team_id is None:
+        team = same_name
+    else:
+        team = session.get(models.Team, team_id)
+        if team is None or team.office_id != office.id:
+            msg = f"Tim #{team_id} tidak ditemukan."
+            raise NotFoundError(msg)
+        if same_name is not None and same_name.id != team.id:
+            raise SettingsError(f"Nama tim {name!r} sudah dipakai tim lain.", field="name")
     if team is None:
-        team = models.Team(office_id=office.id, name=name)
+        team = models.Team(office_id=office.id, name=name, active=True)
         session.add(team)
+    team.name = name
     team.skills = sorted(set(skills))
-    team.members = list(members)
+    team.members = [m.strip() for m in members if m.strip()]
     team.shift_start, team.shift_end = shift or (office.work_start, office.work_end)
     if weekday_shifts is not None:
         team.shift_by_weekday = {str(day): _span(span) for day, span in weekday_shifts.items()}
     team.max_stops = max_stops
     team.start_lon, team.start_lat = start if start else (None, None)
+    if active is not None:
+        team.active = active
     session.flush()
     return team
+
+
+# --- forms: what a settings page shows and sends back ----------------------------------------
+
+FormData = Mapping[str, Sequence[str]]
+
+
+def _first(data: FormData, name: str) -> str:
+    values = data.get(name) or [""]
+    return str(values[0]).strip()
+
+
+def _hhmm(value: dt.time | None) -> str:
+    return value.strftime("%H:%M") if value else ""
+
+
+def _read_int(
+    text: str, *, field: str, label: str, errors: dict[str, str], low: int, high: int
+) -> int | None:
+    """An integer typed into ``field``; a message in ``errors`` when it is not one in range."""
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        errors[field] = f"{label} harus berupa bilangan bulat."
+        return None
+    if not low <= value <= high:
+        errors[field] = f"{label} harus {low} sampai {high}."
+        return None
+    return value
+
+
+def _read_time(text: str, *, field: str, label: str, errors: dict[str, str]) -> dt.time | None:
+    if not text:
+        errors.setdefault(field, f"{label} wajib diisi.")
+        return None
+    try:
+        return parse_time(text)
+    except OutreachError:
+        errors.setdefault(field, f"{label}: bukan jam yang sah (JJ:MM), mis. 08:00.")
+        return None
+
+
+def _read_point(
+    lon_text: str, lat_text: str, *, field: str, errors: dict[str, str]
+) -> tuple[float, float] | None:
+    if not lon_text and not lat_text:
+        return None
+    try:
+        return parse_lonlat(f"{lon_text},{lat_text}")
+    except OutreachError:
+        errors[field] = "Titik di peta tidak sah: ketuk peta sekali lagi."
+        return None
+
+
+@dataclasses.dataclass
+class ShiftDraft:
+    """One weekday's shift as typed: on duty or not, from, until."""
+
+    on: bool
+    start: str
+    end: str
+
+
+@dataclasses.dataclass
+class TeamForm:
+    """A team's settings as shown in and sent back from its form (text as typed)."""
+
+    name: str = ""
+    members: str = ""  # one name per line
+    skills: list[str] = dataclasses.field(default_factory=list)
+    shifts: list[ShiftDraft] = dataclasses.field(default_factory=list)  # Monday first, 7 days
+    max_stops: str = ""
+    start_lon: str = ""
+    start_lat: str = ""
+    active: bool = True
+
+
+def team_form(office: models.Office, team: models.Team | None = None) -> TeamForm:
+    """The form of ``team`` (or of a new team: the office's hours on its working weekdays)."""
+    if team is None:
+        work = working_weekdays(office)
+        start, end = _hhmm(office.work_start), _hhmm(office.work_end)
+        return TeamForm(shifts=[ShiftDraft(day in work, start, end) for day in range(7)])
+    shifts = []
+    default = (_hhmm(team.shift_start), _hhmm(team.shift_end))
+    for day in range(7):
+        span = (team.shift_by_weekday or {}).get(str(day))
+        if span is None:
+            shifts.append(ShiftDraft(True, *default))
+        elif not span:
+            shifts.append(ShiftDraft(False, *default))
+        else:
+            shifts.append(ShiftDraft(True, str(span[0]), str(span[-1])))
+    return TeamForm(
+        name=team.name,
+        members="\n".join(str(m) for m in team.members or ()),
+        skills=[str(s) for s in team.skills or ()],
+        shifts=shifts,
+        max_stops="" if team.max_stops is None else str(team.max_stops),
+        start_lon="" if team.start_lon is None else f"{team.start_lon:.6f}",
+        start_lat="" if team.start_lat is None else f"{team.start_lat:.6f}",
+        active=team.active,
+    )
+
+
+def read_team_form(data: FormData) -> TeamForm:
+    """A submitted team form (``request.form.to_dict(flat=False)``), as typed."""
+    return TeamForm(
+        name=_first(data, "name"),
+        members=_first(data, "members"),
+        skills=[str(s) for s in data.get("skills") or ()],
+        shifts=[
+            ShiftDraft(
+                bool(_first(data, f"shift-{day}-on")),
+                _first(data, f"shift-{day}-start"),
+                _first(data, f"shift-{day}-end"),
+            )
+            for day in range(7)
+        ],
+        max_stops=_first(data, "max_stops"),
+        start_lon=_first(data, "start_lon"),
+        start_lat=_first(data, "start_lat"),
+        active=bool(_first(data, "active")),
+    )
+
+
+def save_team_form(
+    session: Session, office: models.Office, form: TeamForm, *, team_id: int | None = None
+) -> models.Team:
+    """Check ``form`` and save it with :func:`save_team` (a new team when ``team_id`` is None).
+
+    Raises
+    ------
+    FormError
+        With a message for every field that is wrong; nothing is changed then.
+    NotFoundError
+        When ``team_id`` is not a team of the office.
+    """
+    errors: dict[str, str] = {}
+    weekday_shifts: dict[int, tuple[dt.time, dt.time] | None] = {}
+    for day, draft in enumerate(form.shifts[:7]):
+        if not draft.on:
+            weekday_shifts[day] = None
+            continue
+        field, label = f"shift-{day}", DAY_NAMES[day]
+        start = _read_time(draft.start, field=field, label=f"{label}: jam mulai", errors=errors)
+        end = _read_time(draft.end, field=field, label=f"{label}: jam selesai", errors=errors)
+        if start is not None and end is not None:
+            if end <= start:
+                errors[field] = f"{label}: jam selesai harus sesudah jam mulai."
+            weekday_shifts[day] = (start, end)
+    on_duty = [span for span in weekday_shifts.values() if span is not None]
+    if len(form.shifts) == 7 and not any(d.on for d in form.shifts):
+        errors["shift-0"] = "Tim harus bertugas sekurang-kurangnya satu hari dalam seminggu."
+    label = "Kunjungan paling banyak per hari"
+    max_stops = _read_int(
+        form.max_stops, field="max_stops", label=label, errors=errors, low=1, high=MAX_TEAM_STOPS
+    )
+    start_point = _read_point(form.start_lon, form.start_lat, field="start", errors=errors)
+    if not errors:
+        # The usual shift (the first day on duty) also stands for days without an override.
+        try:
+            return save_team(
+                session,
+                office,
+                name=form.name,
+                skills=form.skills,
+                members=form.members.splitlines(),
+                shift=on_duty[0] if on_duty else None,
+                weekday_shifts=weekday_shifts,
+                max_stops=max_stops,
+                start=start_point,
+                active=form.active,
+                team_id=team_id,
+            )
+        except SettingsError as exc:
+            errors[exc.field or "form"] = str(exc)
+    if not form.name.strip():
+        errors.setdefault("name", "Nama tim wajib diisi.")
+    raise FormError(errors)
+
+
+@dataclasses.dataclass
+class OfficeForm:
+    """The office's settings as shown in and sent back from its form (text as typed)."""
+
+    name: str = ""
+    address: str = ""
+    depot_lon: str = ""
+    depot_lat: str = ""
+    work_start: str = ""
+    work_end: str = ""
+    sync_deadline: str = ""
+    daily_card_capacity: str = ""
+    printers: str = ""
+    working_weekdays: list[int] = dataclasses.field(default_factory=list)
+    collective_max_persons: str = ""
+
+
+def office_form(office: models.Office) -> OfficeForm:
+    """The form of the office as it is stored."""
+    return OfficeForm(
+        name=office.name,
+        address=office.address or "",
+        depot_lon=f"{office.depot_lon:.6f}",
+        depot_lat=f"{office.depot_lat:.6f}",
+        work_start=_hhmm(office.work_start),
+        work_end=_hhmm(office.work_end),
+        sync_deadline=_hhmm(office.sync_deadline),
+        daily_card_capacity=str(office.daily_card_capacity),
+        printers=str(office.printers),
+        working_weekdays=working_weekdays(office),
+        collective_max_persons=str(collective_max_persons(office)),
+    )
+
+
+def read_office_form(data: FormData) -> OfficeForm:
+    """A submitted office form (``request.form.to_dict(flat=False)``), as typed."""
+    days = sorted({int(d) for d in data.get("working_weekdays") or () if str(d) in set("012345")})
+    return OfficeForm(
+        **{
+            f.name: _first(data, f.name)
+            for f in dataclasses.fields(OfficeForm)
+            if f.name != "working_weekdays"
+        },
+        working_weekdays=days,
+    )
+
+
+def save_office_form(session: Session, office: models.Office, form: OfficeForm) -> models.Office:
+    """Check ``form`` and save it with :func:`configure_office` (same region).
+
+    Raises
+    ------
+    FormError
+        With a message for every field that is wrong; nothing is changed then.
+    """
+    errors: dict[str, str] = {}
+    start = _read_time(form.work_start, field="work_hours", label="Jam kerja mulai", errors=errors)
+    end = _read_time(form.work_end, field="work_hours", label="Jam kerja selesai", errors=errors)
+    if start is not None and end is not None and end <= start:
+        errors["work_hours"] = "Jam kerja selesai harus sesudah jam mulai."
+    label = "Batas waktu sinkronisasi"
+    sync = _read_time(form.sync_deadline, field="sync_deadline", label=label, errors=errors)
+    if sync is not None and end is not None and sync < end and "sync_deadline" not in errors:
+        errors["sync_deadline"] = "Batas waktu sinkronisasi tidak boleh sebelum jam kerja selesai."
+    capacity = _read_int(
+        form.daily_card_capacity,
+        field="daily_card_capacity",
+        label="Kapasitas cetak kartu per hari",
+        errors=errors,
+        low=1,
+        high=100_000,
+    )
+    printers = _read_int(
+        form.printers, field="printers", label="Jumlah printer", errors=errors, low=0, high=100
+    )
+    biggest = _read_int(
+        form.collective_max_persons,
+        field="collective_max_persons",
+        label="Bagian kunjungan kolektif terbesar",
+        errors=errors,
+        low=1,
+        high=MAX_COLLECTIVE_PERSONS,
+    )
+    for field, text in (
+        ("daily_card_capacity", form.daily_card_capacity),
+        ("printers", form.printers),
+        ("collective_max_persons", form.collective_max_persons),
+    ):
+        if not text:
+            errors.setdefault(field, "Wajib diisi.")
+    depot = _read_point(form.depot_lon, form.depot_lat, field="depot", errors=errors)
+    if depot is None:
+        errors.setdefault("depot", "Tandai titik kantor di peta.")
+    if not form.working_weekdays:
+        errors["working_weekdays"] = "Pilih sekurang-kurangnya satu hari kerja untuk kunjungan."
+    if not form.name.strip():
+        errors["name"] = "Nama kantor wajib diisi."
+    if not errors and depot is not None and start is not None and end is not None:
+        try:
+            return configure_office(
+                session,
+                name=form.name,
+                region_slug=office.region_slug,
+                depot=depot,
+                address=form.address,
+                work_hours=(start, end),
+                sync_deadline=sync,
+                daily_card_capacity=capacity,
+                printers=printers,
+                working_weekdays=form.working_weekdays,
+                collective_max_persons=biggest,
+            )
+        except SettingsError as exc:
+            errors[exc.field or "form"] = str(exc)
+    raise FormError(errors)
+
+
+def describe_week(team: models.Team) -> str:
+    """A team's week in short Indonesian, e.g. ``Sen–Kam 08.00–15.00 · Jum 08.00–11.00``.
+
+    Days off are left out; consecutive days with the same hours are joined.
+    """
+    short = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
+    default = (team.shift_start.strftime("%H.%M"), team.shift_end.strftime("%H.%M"))
+    spans: list[tuple[str, str] | None] = []
+    for day in range(7):
+        span = (team.shift_by_weekday or {}).get(str(day))
+        if span is None:
+            spans.append(default)
+        elif not span:
+            spans.append(None)
+        else:
+            spans.append((str(span[0]).replace(":", "."), str(span[-1]).replace(":", ".")))
+    parts: list[str] = []
+    day = 0
+    while day < 7:
+        span = spans[day]
+        last = day
+        while last + 1 < 7 and spans[last + 1] == span:
+            last += 1
+        if span is not None:
+            days = short[day] if last == day else f"{short[day]}–{short[last]}"
+            parts.append(f"{days} {span[0]}–{span[1]}")
+        day = last + 1
+    return " · ".join(parts) or "tidak bertugas"

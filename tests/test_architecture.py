@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "outreach"
-DOMAIN = ["domain.py", "errors.py", "privacy.py", "intake", "geo", "planning", "render", "visits"]
+DOMAIN = [
+    "domain.py",
+    "errors.py",
+    "privacy.py",
+    "exports.py",
+    "intake",
+    "geo",
+    "planning",
+    "render",
+    "visits",
+]
 
 
 def _domain_files() -> list[Path]:

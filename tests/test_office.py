@@ -32,9 +32,9 @@ def region(session: Session) -> None:
 def test_time_parsing_accepts_dots_and_rejects_nonsense() -> None:
     assert parse_time("7.30") == dt.time(7, 30)
     assert parse_time_range("08:00-15:00") == (dt.time(8), dt.time(15))
-    with pytest.raises(OutreachError, match="ends before"):
+    with pytest.raises(OutreachError, match="sesudah jam mulai"):
         parse_time_range("15:00-08:00")
-    with pytest.raises(OutreachError, match="time of day"):
+    with pytest.raises(OutreachError, match="Bukan jam yang sah"):
         parse_time("25:00")
 
 
@@ -95,14 +95,14 @@ def test_office_and_teams_from_the_command_line(
     [
         (
             ["office", "set", "--name", "X", "--region", "tidak-ada", "--depot", "110.39,-7.80"],
-            "not imported",
+            "belum diimpor",
         ),
         (
             ["office", "set", "--name", "X", "--region", "kota-uji", "--depot", "106.8,-6.2"],
-            "outside",
+            "di luar wilayah",
         ),
         (["office", "set", "--name", "X", "--region", "kota-uji", "--depot", "abc"], "LON,LAT"),
-        (["team", "list"], "No office"),
+        (["team", "list"], "Kantor belum diatur"),
     ],
 )
 def test_bad_setup_is_one_clear_line(

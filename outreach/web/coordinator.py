@@ -10,31 +10,63 @@ Only signed-in coordinators (and admins) get here; they see NIK and phone number
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from outreach import models
 from outreach.db import get_session
 from outreach.errors import IntakeError, NotFoundError
+from outreach.intake.areas import load_area_options
 from outreach.intake.dedupe import find_duplicates, merge_requests
 from outreach.intake.fields import FormError
 from outreach.intake.message import message_to_draft
-from outreach.intake.queue import ALL, OPEN, list_queue
+from outreach.intake.queue import (
+    ALL,
+    OPEN,
+    SORT_NEWEST,
+    SORT_OLDEST,
+    SORT_PRIORITY,
+    BulkVerifyResult,
+    QueueFilters,
+    list_queue,
+    parse_ids,
+    verify_selected,
+)
 from outreach.intake.services import create_request, reject_request, update_request, verify_request
 from outreach.intake.validate import RequestDraft, validate_request
 from outreach.models import Channel
+from outreach.render.dashboard import build_dashboard
+from outreach.render.report import (
+    MonthReport,
+    ReportError,
+    build_month_report,
+    parse_month,
+    report_filename,
+    report_xlsx,
+    summary_rows,
+)
+from outreach.render.sheets import render_pdf
 from outreach.visits import FLAG_CONTACT, MAX_ATTEMPTS, clear_contact_flag, visit_history
 from outreach.web import intake_support as support
 from outreach.web import letters
+from outreach.web.mapping_data import office_today
 from outreach.web.permissions import permission_required
 
 bp = Blueprint("coordinator", __name__, url_prefix="/koordinator")
 bp.register_blueprint(letters.bp)
-PAGE_SIZE = 50
 MAX_MESSAGE = 5000
 
 
@@ -57,48 +89,82 @@ def _get(request_id: int) -> models.ServiceRequest:
 @bp.route("/")
 @permission_required("requests.manage")
 def index() -> ResponseReturnValue:
-    """Overview: how many requests wait in each status, and the intake tools."""
+    """The dashboard: counts, backlog age, what needs attention, today's routes, the tools."""
     session = get_session()
     office = support.office_or_503(session)
-    counts = dict(
-        session.execute(
-            select(models.ServiceRequest.status, func.count())
-            .where(models.ServiceRequest.office_id == office.id)
-            .group_by(models.ServiceRequest.status)
-        ).all()
-    )
-    return render_template("coordinator/index.html", counts=counts, office=office)
+    board = build_dashboard(session, office, today=office_today(office))
+    return render_template("coordinator/index.html", board=board, office=office)
 
 
 @bp.route("/antrean", methods=["GET", "POST"])
 @permission_required("requests.manage")
 def queue() -> ResponseReturnValue:
-    """The triage queue with filters on status, flag, channel and a search box.
+    """The triage queue: filters, sort, pages of 50, and bulk verify of the ticked rows.
 
     The filter form is posted (a search may be a NIK or a phone number, which must not reach
-    a URL); links to a filtered queue may still use the query string for the other filters.
+    a URL); links to a filtered queue may still use the query string for the other filters
+    and the page number (``halaman``). A search typed into a URL is ignored.
+    """
+    values = request.form if request.method == "POST" else request.args
+    search = request.form.get("q", "") if request.method == "POST" else ""
+    return _render_queue(values, search)
+
+
+@bp.route("/antrean/verifikasi", methods=["POST"])
+@permission_required("requests.manage")
+def bulk_verify() -> ResponseReturnValue:
+    """Verify the ticked requests that have a confirmed location and no flags.
+
+    The others stay as they were and are listed back with the reason. The queue is shown
+    again with the same filters (carried in the form, so a search stays out of the URL).
     """
     session = get_session()
     office = support.office_or_503(session)
-    values = request.form if request.method == "POST" else request.args
-    status = values.get("status", "baru")
-    flag, channel = values.get("tanda", ""), values.get("kanal", "")
-    q = values.get("q", "").strip() if request.method == "POST" else ""
-    rows = list_queue(
+    try:
+        ids = parse_ids(request.form.getlist("pilih"))
+    except IntakeError as exc:
+        return _render_queue(request.form, request.form.get("q", ""), error=str(exc), code=400)
+    result = verify_selected(session, office.id, ids, actor=_actor())
+    session.commit()
+    return _render_queue(request.form, request.form.get("q", ""), bulk=result)
+
+
+def _render_queue(
+    values: Any,
+    search: str,
+    *,
+    bulk: BulkVerifyResult | None = None,
+    error: str = "",
+    code: int = 200,
+) -> ResponseReturnValue:
+    """One page of the queue for raw filter ``values`` (form or query string)."""
+    session = get_session()
+    office = support.office_or_503(session)
+    areas = load_area_options(session, office.region_slug)
+    filters = QueueFilters.clean(values, flags=support.FLAG_LABELS, areas=areas, search=search)
+    page = list_queue(
         session,
         office.id,
-        status=status if status in {*support.STATUS_LABELS, OPEN, ALL} else "baru",
-        flag=flag if flag in support.FLAG_LABELS else "",
-        channel=channel if channel in support.CHANNEL_LABELS else "",
-        search=q,
-        limit=PAGE_SIZE + 1,
+        filters,
+        today=office_today(office),
+        tz=ZoneInfo(office.timezone),
+        page=values.get("halaman", 1, type=int) or 1,
     )
     return render_template(
         "coordinator/queue.html",
-        rows=rows[:PAGE_SIZE],
-        more=len(rows) > PAGE_SIZE,
-        filters={"status": status, "tanda": flag, "kanal": channel, "q": q},
-    )
+        page=page,
+        filters=filters,
+        areas=areas,
+        sorts={
+            SORT_PRIORITY: _("Prioritas"),
+            SORT_OLDEST: _("Terlama dulu"),
+            SORT_NEWEST: _("Terbaru dulu"),
+        },
+        bulk=bulk,
+        error=error,
+        all_value=ALL,
+        open_value=OPEN,
+    ), code
 
 
 def _render_request(
@@ -263,4 +329,76 @@ def whatsapp() -> ResponseReturnValue:
     parsed = message_to_draft(text, areas)
     return _render_request(
         None, parsed.draft, {}, channel=Channel.WHATSAPP.value, unread=parsed.unread
+    )
+
+
+# --- monthly report (head of office) ----------------------------------------------------------
+
+
+def _month_report() -> Any:
+    """The report of ``?bulan=YYYY-MM`` (default: this month), or a 400 page for a bad month."""
+    session = get_session()
+    office = support.office_or_503(session)
+    today = office_today(office)
+    try:
+        month = parse_month(request.args.get("bulan", ""), today=today)
+    except ReportError as exc:
+        page = render_template(
+            "errors/error.html",
+            code=400,
+            message=_("Permintaan tidak dapat diproses."),
+            detail=str(exc),
+        )
+        return page, 400
+    return build_month_report(session, office, month, today=today)
+
+
+@bp.route("/laporan")
+@permission_required("reports.view")
+def report() -> ResponseReturnValue:
+    """The monthly report as a page, with links to its PDF and XLSX."""
+    result = _month_report()
+    if not isinstance(result, MonthReport):
+        return result  # type: ignore[no-any-return]
+    return (
+        render_template("coordinator/report.html", report=result, summary=summary_rows(result)),
+        200,
+        {"Cache-Control": "private, no-store"},
+    )
+
+
+@bp.route("/laporan.pdf")
+@permission_required("reports.view")
+def report_pdf() -> ResponseReturnValue:
+    """The monthly report as a PDF (WeasyPrint; nothing is fetched)."""
+    result = _month_report()
+    if not isinstance(result, MonthReport):
+        return result  # type: ignore[no-any-return]
+    html = render_template(
+        "coordinator/report_pdf.html", report=result, summary=summary_rows(result)
+    )
+    return _download(render_pdf(html, request.host_url), "application/pdf", result, "pdf")
+
+
+@bp.route("/laporan.xlsx")
+@permission_required("reports.view")
+def report_download() -> ResponseReturnValue:
+    """The monthly report as an Excel workbook."""
+    result = _month_report()
+    if not isinstance(result, MonthReport):
+        return result  # type: ignore[no-any-return]
+    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _download(report_xlsx(result), mimetype, result, "xlsx")
+
+
+def _download(data: bytes, mimetype: str, report: MonthReport, ext: str) -> Response:
+    disposition = "inline" if ext == "pdf" else "attachment"
+    filename = report_filename(report.month, ext)
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
     )

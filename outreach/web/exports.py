@@ -1,7 +1,82 @@
-"""Downloads of requests, plans and outcomes as CSV and GeoJSON."""
+"""Downloads of requests, plans and outcomes as CSV and GeoJSON (/ekspor).
+
+What a file holds is built by :mod:`outreach.exports`; these views read the form, pick whether
+NIK and phone numbers are whole (roles that see them on request pages, unless the user asks
+for a masked file), note the export in the audit trail and send the file. Files carry names:
+never cached; file names carry the options only.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from outreach.db import get_session
+from outreach.errors import NotFoundError
+from outreach.exports import (
+    FORMATS,
+    WHATS,
+    ExportError,
+    audit_export,
+    build_export,
+    export_page,
+    parse_export_options,
+)
+from outreach.web.permissions import has_permission, permission_required
 
 bp = Blueprint("exports", __name__, url_prefix="/ekspor")
+NO_STORE = {"Cache-Control": "private, no-store"}
+#: Who gets NIK and phone numbers whole: the roles that see them on the request pages.
+PERSONAL_PERMISSION = "requests.manage"
+FIELDS = ("data", "format", "rencana", "dari", "sampai", "status", "samarkan")
+
+
+@bp.route("/")
+@permission_required("data.export")
+def index() -> ResponseReturnValue:
+    """The downloads on offer and a form to choose data, format and filters."""
+    return _page({"data": "requests", "format": "csv"}), 200, NO_STORE
+
+
+@bp.route("/unduh")
+@permission_required("data.export")
+def download() -> ResponseReturnValue:
+    """Send the file the form asks for; bad filters: the form again with the reason (400)."""
+    form = {name: request.args.get(name, "") for name in FIELDS}
+    try:
+        options = parse_export_options(
+            form["data"],
+            form["format"],
+            plan=form["rencana"],
+            date_from=form["dari"],
+            date_to=form["sampai"],
+            status=form["status"],
+        )
+        personal = has_permission(current_user, PERSONAL_PERMISSION) and not form["samarkan"]
+        session = get_session()
+        export = build_export(session, current_user.office_id, options, personal=personal)
+    except (ExportError, NotFoundError) as exc:
+        return _page(form, error=str(exc)), 400, NO_STORE
+    audit_export(session, options, export, actor=f"user:{current_user.id}", personal=personal)
+    session.commit()
+    disposition = f'attachment; filename="{export.filename}"'
+    headers = {"Content-Disposition": disposition, **NO_STORE}
+    return Response(export.body, mimetype=export.media_type, headers=headers)
+
+
+def _page(form: dict[str, Any], error: str = "") -> str:
+    page = export_page(get_session(), current_user.office_id)
+    return render_template(
+        "exports/index.html",
+        page=page,
+        form=form,
+        error=error,
+        whats=WHATS,
+        formats=FORMATS,
+        personal=has_permission(current_user, PERSONAL_PERMISSION),
+        title=_("Ekspor data"),
+    )
