@@ -102,6 +102,14 @@ outreach_cli.add_command(team_cli)
 @click.option("--sync-deadline", default=None, help="HH:MM teams must be back to sync.")
 @click.option("--card-capacity", type=int, default=None, help="Cards printed per day.")
 @click.option("--printers", type=int, default=None)
+@click.option(
+    "--working-days",
+    default=None,
+    help="Weekdays with home visits, 0 = Monday, e.g. 0,1,2,3,4 (the default; never Sunday).",
+)
+@click.option(
+    "--collective-max", type=int, default=None, help="Most persons in one collective visit part."
+)
 @one_line_errors
 def office_set(
     name: str,
@@ -112,6 +120,8 @@ def office_set(
     sync_deadline: str | None,
     card_capacity: int | None,
     printers: int | None,
+    working_days: str | None,
+    collective_max: int | None,
 ) -> None:
     """Create or update the office."""
     from outreach import office as svc
@@ -127,9 +137,19 @@ def office_set(
         sync_deadline=svc.parse_time(sync_deadline) if sync_deadline else None,
         daily_card_capacity=card_capacity,
         printers=printers,
+        working_weekdays=_weekdays(working_days) if working_days else None,
+        collective_max_persons=collective_max,
     )
     session.commit()
     click.echo(_describe_office(office))
+
+
+def _weekdays(text: str) -> list[int]:
+    """``0,1,2`` -> [0, 1, 2]; anything else is a one-line error."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts or not all(p.isdecimal() and len(p) == 1 for p in parts):
+        raise OutreachError(f"--working-days takes weekday numbers 0-5 (0 = Monday), not {text!r}.")
+    return [int(p) for p in parts]
 
 
 @office_cli.command("show")
@@ -144,12 +164,20 @@ def office_show() -> None:
         click.echo(_describe_team(team))
 
 
+def _office_weekdays(office: models.Office) -> list[int]:
+    """The office's home-visit weekdays (0 = Monday)."""
+    from outreach.office import working_weekdays
+
+    return working_weekdays(office)
+
+
 def _describe_office(office: models.Office) -> str:
     return (
         f"{office.name} ({office.region_slug}, {office.region_code}); depot "
         f"{office.depot_lon:.5f},{office.depot_lat:.5f}; hours {office.work_start:%H:%M}-"
         f"{office.work_end:%H:%M}, sync by {office.sync_deadline:%H:%M}; "
-        f"{office.daily_card_capacity} cards/day on {office.printers} printer(s)"
+        f"{office.daily_card_capacity} cards/day on {office.printers} printer(s); "
+        f"home visits on weekdays {','.join(str(d) for d in _office_weekdays(office))}"
     )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from flask.testing import FlaskCliRunner
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach import models
@@ -56,9 +57,17 @@ def test_office_and_teams_from_the_command_line(
             "07:30-15:00",
             "--card-capacity",
             "250",
+            "--working-days",
+            "0,1,2,3,4,5",
+            "--collective-max",
+            "30",
         ]
     )
     assert res.exit_code == 0, res.output
+    assert "home visits on weekdays 0,1,2,3,4,5" in res.output
+    office = session.scalar(select(models.Office))
+    assert office is not None and office.settings["working_weekdays"] == [0, 1, 2, 3, 4, 5]
+    assert office.settings["planning"]["collective_max_persons"] == 30
     res = runner.invoke(
         args=[
             "outreach",
@@ -103,6 +112,16 @@ def test_office_and_teams_from_the_command_line(
         ),
         (["office", "set", "--name", "X", "--region", "kota-uji", "--depot", "abc"], "LON,LAT"),
         (["team", "list"], "Kantor belum diatur"),
+        (
+            ["office", "set", "--name", "X", "--region", "kota-uji", "--depot", "110.39,-7.80"]
+            + ["--working-days", "0,6"],
+            "Senin sampai Sabtu",
+        ),
+        (
+            ["office", "set", "--name", "X", "--region", "kota-uji", "--depot", "110.39,-7.80"]
+            + ["--working-days", "senin"],
+            "--working-days",
+        ),
     ],
 )
 def test_bad_setup_is_one_clear_line(
