@@ -99,6 +99,9 @@ def test_office_and_teams_from_the_command_line(
     assert "Disdukcapil Uji" in out and "Tim 1" in out
 
 
+OFFICE_SET = ["office", "set", "--name", "X", "--region", "kota-uji", "--depot", "110.39,-7.80"]
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
@@ -112,16 +115,8 @@ def test_office_and_teams_from_the_command_line(
         ),
         (["office", "set", "--name", "X", "--region", "kota-uji", "--depot", "abc"], "LON,LAT"),
         (["team", "list"], "Kantor belum diatur"),
-        (
-            ["office", "set", "--name", "X", "--region", "kota-uji", "--depot", "110.39,-7.80"]
-            + ["--working-days", "0,6"],
-            "Senin sampai Sabtu",
-        ),
-        (
-            ["office", "set", "--name", "X", "--region", "kota-uji", "--depot", "110.39,-7.80"]
-            + ["--working-days", "senin"],
-            "--working-days",
-        ),
+        ([*OFFICE_SET, "--working-days", "0,6"], "Senin sampai Sabtu"),
+        ([*OFFICE_SET, "--working-days", "senin"], "--working-days"),
     ],
 )
 def test_bad_setup_is_one_clear_line(
