@@ -55,7 +55,8 @@ _LABELS = {
 }
 
 _DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_MONTHS = (
+#: Month names in Indonesian (January first).
+MONTHS = (
     "Januari",
     "Februari",
     "Maret",
@@ -78,7 +79,7 @@ def skill_label(skill: str) -> str:
 
 def format_date(day: dt.date) -> str:
     """``Senin, 3 Maret 2025``."""
-    return f"{_DAYS[day.weekday()]}, {day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{_DAYS[day.weekday()]}, {day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _and(skills: Iterable[str]) -> str:

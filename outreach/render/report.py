@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from outreach import models
 from outreach.errors import OutreachError
+from outreach.planning.reasons import MONTHS
 from outreach.render.dashboard import BACKLOG_STATUSES, NO_KECAMATAN, age_in_days
 from outreach.render.style import CATEGORY_LABELS, SERVICE_LABELS
 from outreach.visits import CLOSING, OUTCOME_LABELS, RETRY
@@ -44,20 +45,7 @@ __all__ = [
     "summary_rows",
 ]
 
-MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
+MONTHS_ID = MONTHS  # full month names, as on the plan pages
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 # Outcome values in the order the report lists them: served, failed, closing.
 OUTCOME_ORDER = (
