@@ -303,6 +303,8 @@ def save_team(
         raise SettingsError("Nama tim wajib diisi.", field="name")
     if len(name) > 100:
         raise SettingsError("Nama tim paling panjang 100 huruf.", field="name")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise SettingsError("Nama tim berisi karakter yang tidak valid.", field="name")
     services = {s.value for s in models.Service}
     allowed = services | {t.value for t in models.Trait}
     unknown = sorted(set(skills) - allowed)
@@ -514,6 +516,14 @@ def save_team_form(
         form.max_stops, field="max_stops", label=label, errors=errors, low=1, high=MAX_TEAM_STOPS
     )
     start_point = _read_point(form.start_lon, form.start_lat, field="start", errors=errors)
+    if team_id is None and any(
+        t.name.strip().casefold() == form.name.strip().casefold() for t in office.teams
+    ):
+        # A new team never overwrites one of the same name (the CLI's "team add" updates).
+        errors["name"] = "Nama tim itu sudah dipakai; pilih nama lain atau ubah tim tersebut."
+    members = form.members.splitlines()
+    if len(form.members) > 2000 or any(len(m) > 100 for m in members):
+        errors["members"] = "Anggota: satu nama per baris, paling panjang 100 huruf per nama."
     if not errors:
         # The usual shift (the first day on duty) also stands for days without an override.
         try:
@@ -522,7 +532,7 @@ def save_team_form(
                 office,
                 name=form.name,
                 skills=form.skills,
-                members=form.members.splitlines(),
+                members=members,
                 shift=on_duty[0] if on_duty else None,
                 weekday_shifts=weekday_shifts,
                 max_stops=max_stops,

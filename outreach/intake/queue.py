@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -206,14 +207,22 @@ def _filtered(query: _Q, office_id: int, filters: QueueFilters) -> _Q:
     if filters.rw:
         query = query.where(request.rw == filters.rw)
     if filters.search:
-        like = f"%{filters.search}%"
-        query = query.where(
-            or_(
-                request.tracking_code.ilike(like),
-                request.person_name.ilike(like),
-                request.nik == filters.search,
-            )
-        )
+        # %, _ and \\ are text here, not LIKE wildcards.
+        text = re.sub(r"([\\%_])", r"\\\1", filters.search)
+        like = f"%{text}%"
+        found = [
+            request.tracking_code.ilike(like, escape="\\"),
+            request.person_name.ilike(like, escape="\\"),
+            request.applicant_name.ilike(like, escape="\\"),
+            request.nik == filters.search,
+        ]
+        digits = re.sub(r"\D", "", filters.search)
+        if len(digits) >= 8:
+            # A phone in any common form (+62..., 62..., 08...): stored as E.164, +62...
+            national = digits[2:] if digits.startswith("62") else digits.lstrip("0")
+            tail = f"%{national}"
+            found += [request.phone.like(tail), request.companion_phone.like(tail)]
+        query = query.where(or_(*found))
     return query
 
 

@@ -374,6 +374,12 @@ def report_xlsx(report: MonthReport) -> bytes:
             sheet.append(row)
         sheet.column_dimensions["A"].width = 30
         sheet.freeze_panes = "A2"
+    # Names people typed ("=1+2", "=HYPERLINK(...)") stay text, never formulas.
+    for sheet in book.worksheets:
+        for sheet_row in sheet.iter_rows():
+            for cell in sheet_row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -73,6 +73,18 @@ def test_order_and_filters(yapp: Flask, session: Session) -> None:
     assert codes(session, office_id, status="x", tanda="x", kanal="x", urut="x") == ["B", "C", "A"]
 
 
+def test_search_by_phone_in_any_form_and_wildcards_as_text(yapp: Flask, session: Session) -> None:
+    office_id = add(session, "P", 0, phone="+6289530097636", applicant_name="Anak Budi").office_id
+    add(session, "Q", 1, companion_phone="+6281122334455")
+    add(session, "R", 2, applicant_name="Bapak 100%")
+    for typed in ("+6289530097636", "089530097636", "6289530097636", "0895-3009-7636"):
+        assert codes(session, office_id, q=typed) == ["P"], typed
+    assert codes(session, office_id, q="081122334455") == ["Q"]
+    assert codes(session, office_id, q="anak budi") == ["P"]
+    assert codes(session, office_id, q="%") == ["R"]
+    assert codes(session, office_id, q="_") == []
+
+
 def test_area_and_rw_filters(yapp: Flask, session: Session) -> None:
     semaki = area(session, "34.71.13.1001")
     baciro = area(session, "34.71.03.1004")

@@ -377,3 +377,18 @@ def test_charts_write_their_numbers_and_escape_labels() -> None:
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     hist = histogram_svg([("0-3", 5), (">30", 0)], title="Umur", description="d")
     assert ">5</text>" in hist and "&gt;30" in hist
+
+
+def test_report_xlsx_keeps_typed_names_as_text(day: FieldDay) -> None:
+    session = get_session()
+    team = session.get(models.Team, day.team_ids["Tim Mawar"])
+    assert team is not None
+    team.name = "=1+2"  # a name someone typed: never a formula in the office's Excel
+    session.commit()
+    record_sample_outcomes(session, day)
+    report = build_month_report(
+        session, _office(session), dt.date(2026, 11, 1), today=dt.date(2026, 12, 5)
+    )
+    book = load_workbook(io.BytesIO(report_xlsx(report)))
+    cells = [c for row in book["Per tim"].iter_rows() for c in row if c.value == "=1+2"]
+    assert cells and all(c.data_type == "s" for c in cells)

@@ -419,3 +419,24 @@ def test_cli_and_web_share_the_account_rules(yapp: Flask) -> None:
     res = runner.invoke(args=["outreach", "create-user", "koordinator", "--password", "baru-12345"])
     assert res.exit_code == 0, res.output
     sign_in(yapp, "koordinator", "baru-12345")
+
+
+def test_a_new_team_never_overwrites_one_of_the_same_name(yapp: Flask) -> None:
+    from outreach.office import FormError, save_team, save_team_form, team_form
+
+    session = get_session()
+    office = session.scalar(select(models.Office))
+    assert office is not None
+    old = save_team(session, office, name="Tim 1", skills=["perekaman_ktp", "kk"], members=["A"])
+    session.commit()
+    form = team_form(office)
+    form.name, form.skills = " tim 1 ", ["kk"]
+    with pytest.raises(FormError) as caught:
+        save_team_form(session, office, form)
+    assert "sudah dipakai" in caught.value.errors["name"]
+    session.refresh(old)
+    assert old.members == ["A"] and set(old.skills) == {"perekaman_ktp", "kk"}
+    form.name = "Tim\x00 2"
+    with pytest.raises(FormError) as caught:
+        save_team_form(session, office, form)
+    assert "tidak valid" in caught.value.errors["name"]
