@@ -55,6 +55,10 @@ class QueueFilters:
     rw: str = ""
     search: str = ""
     sort: str = SORT_PRIORITY
+    # Deadline at most this many days ahead (past deadlines included); None: any.
+    due_within_days: int | None = None
+    # Waiting at least this many days since it arrived; None: any.
+    waiting_days_min: int | None = None
 
     @classmethod
     def clean(
@@ -102,6 +106,8 @@ class QueueFilters:
             rw=rw,
             search=" ".join(search.split())[:MAX_SEARCH],
             sort=sort if sort in SORTS else SORT_PRIORITY,
+            due_within_days=_days(values.get("tenggat", "")),
+            waiting_days_min=_days(values.get("menunggu", "")),
         )
 
     def query_args(self) -> dict[str, str]:
@@ -115,6 +121,8 @@ class QueueFilters:
             "kelurahan": self.kelurahan,
             "rw": self.rw,
             "urut": self.sort,
+            "tenggat": "" if self.due_within_days is None else str(self.due_within_days),
+            "menunggu": "" if self.waiting_days_min is None else str(self.waiting_days_min),
         }
         return {key: value for key, value in args.items() if value}
 
@@ -176,10 +184,25 @@ class QueuePage:
         return out
 
 
-def _filtered(query: _Q, office_id: int, filters: QueueFilters) -> _Q:
-    """``query`` narrowed to the office and the filters."""
+def _days(text: str) -> int | None:
+    """A whole number of days 0-3650 from a form value, else None ("any")."""
+    text = text.strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,4}", text) and int(text) <= 3650 else None
+
+
+def _filtered(
+    query: _Q, office_id: int, filters: QueueFilters, *, today: dt.date | None = None
+) -> _Q:
+    """``query`` narrowed to the office and the filters (``today``: the office's date)."""
     request = models.ServiceRequest
     query = query.where(request.office_id == office_id)
+    if today is not None and filters.due_within_days is not None:
+        due_by = today + dt.timedelta(days=filters.due_within_days)
+        query = query.where(request.deadline.is_not(None), request.deadline <= due_by)
+    if today is not None and filters.waiting_days_min is not None:
+        # Stored UTC; a day's slack either way is not worth a timezone here.
+        since = dt.datetime.combine(today, dt.time()) - dt.timedelta(days=filters.waiting_days_min)
+        query = query.where(request.created_at < since)
     if filters.status == OPEN:
         query = query.where(request.status.in_(OPEN_STATUSES))
     elif filters.status != ALL:
@@ -289,7 +312,10 @@ def list_queue(
     """
     filters = filters or QueueFilters()
     request = models.ServiceRequest
-    total = session.scalar(_filtered(select(func.count(request.id)), office_id, filters)) or 0
+    total = (
+        session.scalar(_filtered(select(func.count(request.id)), office_id, filters, today=today))
+        or 0
+    )
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
     offset = (page - 1) * page_size
@@ -306,6 +332,7 @@ def list_queue(
                 ),
                 office_id,
                 filters,
+                today=today,
             )
         ).all()
         scored = sorted(
@@ -335,7 +362,7 @@ def list_queue(
         )
         ids = list(
             session.scalars(
-                _filtered(select(request.id), office_id, filters)
+                _filtered(select(request.id), office_id, filters, today=today)
                 .order_by(*order)
                 .offset(offset)
                 .limit(page_size)

@@ -379,7 +379,7 @@ def _attention(backlog: Sequence[_Open], today: dt.date) -> tuple[AttentionItem,
             f"Tenggat dalam {DEADLINE_DAYS} hari",
             "Tenggat sudah lewat atau jatuh dalam tiga hari ke depan.",
             deadline,
-            {"status": QUEUE_OPEN},
+            {"status": QUEUE_OPEN, "tenggat": str(DEADLINE_DAYS), "urut": "terlama"},
         ),
         (
             FLAG_CONTACT,
@@ -407,7 +407,7 @@ def _attention(backlog: Sequence[_Open], today: dt.date) -> tuple[AttentionItem,
             f"Menunggu lebih dari {LONG_WAIT_DAYS} hari",
             "Terlama lebih dulu.",
             waiting,
-            {"status": QUEUE_OPEN, "urut": "terlama"},
+            {"status": QUEUE_OPEN, "menunggu": str(LONG_WAIT_DAYS + 1), "urut": "terlama"},
         ),
     )
     return tuple(

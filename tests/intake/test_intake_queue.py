@@ -85,6 +85,18 @@ def test_search_by_phone_in_any_form_and_wildcards_as_text(yapp: Flask, session:
     assert codes(session, office_id, q="_") == []
 
 
+def test_deadline_and_waiting_filters(yapp: Flask, session: Session) -> None:
+    office_id = add(session, "S", 0, deadline=TODAY + dt.timedelta(days=2)).office_id
+    add(session, "T", 1, deadline=TODAY - dt.timedelta(days=1))  # past: still due
+    add(session, "U", 2, deadline=TODAY + dt.timedelta(days=9))
+    add(session, "V", 3)
+    assert sorted(codes(session, office_id, tenggat="3")) == ["S", "T"]
+    assert codes(session, office_id, tenggat="x") == codes(session, office_id)
+    waited = (TODAY - T0.date()).days
+    assert len(codes(session, office_id, menunggu=str(waited - 1))) == 4
+    assert codes(session, office_id, menunggu=str(waited + 2)) == []
+
+
 def test_area_and_rw_filters(yapp: Flask, session: Session) -> None:
     semaki = area(session, "34.71.13.1001")
     baciro = area(session, "34.71.03.1004")

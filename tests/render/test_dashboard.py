@@ -170,7 +170,13 @@ def test_attention_items_count_and_link_to_the_queue(yapp: Flask) -> None:
     }
     assert items["perlu_dihubungi"].query == {"status": "terbuka", "tanda": "perlu_dihubungi"}
     assert items["kemungkinan_duplikat"].query["tanda"] == "kemungkinan_duplikat"
-    assert items["lama_menunggu"].query == {"status": "terbuka", "urut": "terlama"}
+    # The links filter the queue to exactly the requests counted.
+    assert items["lama_menunggu"].query == {
+        "status": "terbuka",
+        "menunggu": "15",
+        "urut": "terlama",
+    }
+    assert items["tenggat"].query["tenggat"] == "3"
 
 
 def test_attention_lists_a_few_examples_but_counts_all(yapp: Flask) -> None:

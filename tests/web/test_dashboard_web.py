@@ -85,7 +85,7 @@ def test_dashboard_renders_counts_attention_routes_and_charts(
     assert "Umbulharjo" in html
     # Attention items link to the filtered queue.
     assert "/koordinator/antrean?status=terbuka&amp;tanda=kemungkinan_duplikat" in html
-    assert "/koordinator/antrean?status=terbuka&amp;urut=terlama" in html
+    assert "/koordinator/antrean?status=terbuka&amp;menunggu=15&amp;urut=terlama" in html
     assert "JB-W1" in html and "JB-D1" in html
     assert "JB-&lt;b&gt;" in html and "JB-<b>" not in html
     # Today's route with its progress.

@@ -270,3 +270,14 @@ def test_links_to_a_filtered_queue_keep_working(staff_client: FlaskClient) -> No
     page = text(res)
     assert '<option value="sakit" selected>' in page
     assert 'name="rw" value="007"' in page
+
+
+def test_the_dashboards_deadline_and_waiting_links_filter(staff_client: FlaskClient) -> None:
+    today = dt.date.today()
+    add("JB-DUE", 2, deadline=today + dt.timedelta(days=1))
+    add("JB-LATER", 1, deadline=today + dt.timedelta(days=30))
+    add("JB-OLD", 24 * 20)
+    due = text(staff_client.get("/koordinator/antrean?status=terbuka&tenggat=3"))
+    assert shown(due) == ["JB-DUE"] and "Tenggat dalam 3 hari" in due
+    old = text(staff_client.get("/koordinator/antrean?status=terbuka&menunggu=15"))
+    assert shown(old) == ["JB-OLD"] and "Menunggu sekurang-kurangnya 15 hari" in old
