@@ -13,7 +13,7 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -81,10 +81,10 @@ def find_team(office: models.Office | None, ref: str) -> models.Team:
 
 def _username_taken(session: Session, username: str) -> bool:
     # Usernames are unique across offices: look past the office scope (core table query).
+    # Case does not make another person: "KOORDINATOR" is taken when "koordinator" is.
     table = models.User.__table__
-    return (
-        session.execute(select(table.c.id).where(table.c.username == username)).first() is not None
-    )
+    same = func.lower(table.c.username) == username.lower()
+    return session.execute(select(table.c.id).where(same)).first() is not None
 
 
 def _apply_role(

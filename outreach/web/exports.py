@@ -65,7 +65,8 @@ def download() -> ResponseReturnValue:
     session.commit()
     disposition = f'attachment; filename="{export.filename}"'
     headers = {"Content-Disposition": disposition, **NO_STORE}
-    return Response(export.body, mimetype=export.media_type, headers=headers)
+    # The media type carries its charset already (mimetype= would add a second one).
+    return Response(export.body, content_type=export.media_type, headers=headers)
 
 
 def _page(form: dict[str, Any], error: str = "") -> str:

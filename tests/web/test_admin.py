@@ -440,3 +440,14 @@ def test_a_new_team_never_overwrites_one_of_the_same_name(yapp: Flask) -> None:
     with pytest.raises(FormError) as caught:
         save_team_form(session, office, form)
     assert "tidak valid" in caught.value.errors["name"]
+
+
+def test_a_username_differing_only_in_case_is_taken(yapp: Flask) -> None:
+    from outreach.staff import StaffError, create_user
+
+    session = get_session()
+    office = session.scalar(select(models.Office))
+    with pytest.raises(StaffError, match="sudah dipakai"):
+        create_user(
+            session, office, username="KOORDINATOR", password="rahasia-123", role="coordinator"
+        )

@@ -85,6 +85,7 @@ def test_coordinator_downloads_requests_csv_with_personal_data(yapp: Flask, day:
     res = client.get("/ekspor/unduh?data=requests&format=csv")
     assert res.status_code == 200
     assert res.mimetype == "text/csv"
+    assert res.headers["Content-Type"].count("charset") == 1
     assert res.headers["Cache-Control"] == "private, no-store"
     assert res.headers["Content-Disposition"] == (
         'attachment; filename="jemput-bola-permohonan.csv"'
