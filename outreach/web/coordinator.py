@@ -335,22 +335,27 @@ def whatsapp() -> ResponseReturnValue:
 # --- monthly report (head of office) ----------------------------------------------------------
 
 
-def _month_report() -> Any:
-    """The report of ``?bulan=YYYY-MM`` (default: this month), or a 400 page for a bad month."""
+def _month_report() -> MonthReport | str:
+    """The report of ``?bulan=YYYY-MM`` (default: this month), or why the month is refused."""
     session = get_session()
     office = support.office_or_503(session)
     today = office_today(office)
     try:
         month = parse_month(request.args.get("bulan", ""), today=today)
     except ReportError as exc:
-        page = render_template(
-            "errors/error.html",
-            code=400,
-            message=_("Permintaan tidak dapat diproses."),
-            detail=str(exc),
-        )
-        return page, 400
+        return str(exc)
     return build_month_report(session, office, month, today=today)
+
+
+def _bad_month(reason: str) -> ResponseReturnValue:
+    """A 400 page for a refused month (downloads)."""
+    page = render_template(
+        "errors/error.html",
+        code=400,
+        message=_("Permintaan tidak dapat diproses."),
+        detail=reason,
+    )
+    return page, 400
 
 
 @bp.route("/laporan")
@@ -358,11 +363,23 @@ def _month_report() -> Any:
 def report() -> ResponseReturnValue:
     """The monthly report as a page, with links to its PDF and XLSX."""
     result = _month_report()
-    if not isinstance(result, MonthReport):
-        return result  # type: ignore[no-any-return]
+    error, code = None, 200
+    if isinstance(result, str):
+        # The page again with this month and the reason, so the month can be typed anew.
+        session = get_session()
+        office = support.office_or_503(session)
+        today = office_today(office)
+        error, code = result, 400
+        result = build_month_report(session, office, today.replace(day=1), today=today)
     return (
-        render_template("coordinator/report.html", report=result, summary=summary_rows(result)),
-        200,
+        render_template(
+            "coordinator/report.html",
+            report=result,
+            summary=summary_rows(result),
+            error=error,
+            typed=request.args.get("bulan", ""),
+        ),
+        code,
         {"Cache-Control": "private, no-store"},
     )
 
@@ -372,8 +389,8 @@ def report() -> ResponseReturnValue:
 def report_pdf() -> ResponseReturnValue:
     """The monthly report as a PDF (WeasyPrint; nothing is fetched)."""
     result = _month_report()
-    if not isinstance(result, MonthReport):
-        return result  # type: ignore[no-any-return]
+    if isinstance(result, str):
+        return _bad_month(result)
     html = render_template(
         "coordinator/report_pdf.html", report=result, summary=summary_rows(result)
     )
@@ -385,8 +402,8 @@ def report_pdf() -> ResponseReturnValue:
 def report_download() -> ResponseReturnValue:
     """The monthly report as an Excel workbook."""
     result = _month_report()
-    if not isinstance(result, MonthReport):
-        return result  # type: ignore[no-any-return]
+    if isinstance(result, str):
+        return _bad_month(result)
     mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return _download(report_xlsx(result), mimetype, result, "xlsx")
 

@@ -188,3 +188,12 @@ def test_team_leads_and_strangers_are_kept_out(yapp: Flask, yclient: FlaskClient
 def test_report_views_declare_reports_view(yapp: Flask) -> None:
     for endpoint in ("coordinator.report", "coordinator.report_pdf", "coordinator.report_download"):
         assert yapp.view_functions[endpoint].permission == "reports.view"  # type: ignore[attr-defined]
+
+
+def test_a_bad_month_keeps_the_report_form_with_the_reason(staff_client: FlaskClient) -> None:
+    res = staff_client.get("/koordinator/laporan", query_string={"bulan": "nov-2026"})
+    page = res.get_data(as_text=True)
+    assert res.status_code == 400
+    assert 'id="bulan-error"' in page and "Bulan tidak valid" in page
+    assert 'value="nov-2026"' in page  # what was typed, to correct it
+    assert "Laporan jemput bola" in page  # the page itself, not the generic error page
