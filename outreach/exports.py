@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from outreach import models
 from outreach.errors import NotFoundError, OutreachError
+from outreach.planning.records import route_is_approved
 from outreach.privacy import mask_nik, mask_phone
 from outreach.render.route_rows import route_table
 from outreach.render.style import CATEGORY_LABELS, STATUS_LABELS
@@ -497,8 +498,7 @@ def export_routes(
         stmt = stmt.where(models.Route.plan_id == plan_id)
     else:
         stmt = stmt.where(
-            models.Plan.status == models.PlanStatus.APPROVED.value,
-            models.Route.approved.is_(True),
+            route_is_approved(),
         )
         if date_from is not None:
             stmt = stmt.where(models.Route.route_date >= date_from)

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from outreach import models
 from outreach.intake.phone import last_digits
 from outreach.intake.tracking import normalise_tracking_code
-from outreach.models import Outcome, PlanStatus, RequestStatus
+from outreach.models import Outcome, RequestStatus
 from outreach.planning.reasons import format_date
+from outreach.planning.records import route_is_approved
 
 # A team's arrival is an estimate: residents are told a window around it.
 WINDOW_BEFORE = dt.timedelta(minutes=30)
@@ -83,8 +84,7 @@ def _schedule(
         .outerjoin(models.VisitOutcome, models.VisitOutcome.stop_id == models.Stop.id)
         .where(
             models.Stop.request_id == request.id,
-            models.Plan.status == PlanStatus.APPROVED.value,
-            models.Route.approved.is_(True),
+            route_is_approved(),
             # A visit that already happened is history, not the schedule.
             models.VisitOutcome.id.is_(None),
         )

@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from outreach import models
@@ -436,6 +436,17 @@ def stop_row(day: dt.date, stop: PlannedStop, site: Site | None = None) -> model
 # --- queries ---------------------------------------------------------------------------------
 
 
+def route_is_approved() -> ColumnElement[bool]:
+    """SQL criteria of a route the teams drive: approved, in an approved plan.
+
+    The query must join :class:`~outreach.models.Plan`.
+    """
+    return and_(
+        models.Route.approved.is_(True),
+        models.Plan.status == models.PlanStatus.APPROVED.value,
+    )
+
+
 def approved_routes(session: Session, office_id: int, *, from_date: dt.date) -> list[models.Route]:
     """Approved routes of approved plans of the office from ``from_date`` on, in order."""
     stmt = (
@@ -443,8 +454,7 @@ def approved_routes(session: Session, office_id: int, *, from_date: dt.date) -> 
         .join(models.Plan)
         .where(
             models.Plan.office_id == office_id,
-            models.Plan.status == models.PlanStatus.APPROVED.value,
-            models.Route.approved.is_(True),
+            route_is_approved(),
             models.Route.route_date >= from_date,
         )
         .order_by(models.Route.route_date, models.Route.team_id, models.Route.id)

@@ -81,6 +81,7 @@ from outreach.planning.records import (
     approved_routes,
     clock,
     planned_route,
+    route_is_approved,
     rules_for,
     served_parts,
     service_params,
@@ -650,8 +651,7 @@ def _approved_starts(session: Session, request_ids: set[int]) -> dict[int, dt.da
         .join(models.Plan, models.Route.plan_id == models.Plan.id)
         .where(
             models.Stop.request_id.in_(sorted(request_ids)),
-            models.Plan.status == models.PlanStatus.APPROVED.value,
-            models.Route.approved.is_(True),
+            route_is_approved(),
         )
         .group_by(models.Stop.request_id)
     )

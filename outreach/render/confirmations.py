@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from outreach import models
 from outreach.errors import NotFoundError
 from outreach.planning.reasons import format_date
+from outreach.planning.records import route_is_approved
 from outreach.privacy import mask_phone
 from outreach.render.route_rows import StopRow, hhmm, route_table
 
@@ -151,8 +152,7 @@ def mark_confirmation_sent(
         .join(models.Plan, models.Route.plan_id == models.Plan.id)
         .where(
             models.Stop.id == stop_id,
-            models.Route.approved.is_(True),
-            models.Plan.status == models.PlanStatus.APPROVED.value,
+            route_is_approved(),
         )
     )
     if stop is None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from outreach import models
 from outreach.errors import NotFoundError
 from outreach.planning.reasons import format_date
+from outreach.planning.records import route_is_approved
 from outreach.render.route_rows import RouteTable, StopRow, hhmm, route_table
 
 __all__ = [
@@ -181,8 +182,7 @@ def _approved_routes(team_id: int) -> Select[models.Route]:
         .join(models.Plan)
         .where(
             models.Route.team_id == team_id,
-            models.Route.approved.is_(True),
-            models.Plan.status == models.PlanStatus.APPROVED.value,
+            route_is_approved(),
         )
         .order_by(models.Route.route_date, models.Route.id)
     )

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from outreach import models
+from outreach.planning.records import route_is_approved
 from outreach.render.route_rows import RouteTable, route_table
 from outreach.visits import OUTCOME_LABELS, route_progress
 
@@ -72,8 +73,7 @@ def today_routes(session: Session, office_id: int, day: dt.date) -> list[models.
         .join(models.Plan, models.Route.plan_id == models.Plan.id)
         .where(
             models.Plan.office_id == office_id,
-            models.Plan.status == models.PlanStatus.APPROVED.value,
-            models.Route.approved.is_(True),
+            route_is_approved(),
             models.Route.route_date == day,
         )
         .options(

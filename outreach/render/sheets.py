@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 from outreach import models
 from outreach.errors import NotFoundError
 from outreach.planning.reasons import format_date
+from outreach.planning.records import route_is_approved
 from outreach.render.route_image import MapStop, RoadLine, route_map_svg
 from outreach.render.route_rows import RouteTable, StopRow, hhmm, km, minutes, route_table
 from outreach.render.style import CATEGORY_LABELS, SERVICE_LABELS
@@ -229,8 +230,7 @@ def _routes_query(office_id: int) -> Select[models.Route]:
 
 def _approved_only(stmt: Select[models.Route]) -> Select[models.Route]:
     return stmt.where(
-        models.Route.approved.is_(True),
-        models.Plan.status == models.PlanStatus.APPROVED.value,
+        route_is_approved(),
     )
 
 
