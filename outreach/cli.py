@@ -164,20 +164,15 @@ def office_show() -> None:
         click.echo(_describe_team(team))
 
 
-def _office_weekdays(office: models.Office) -> list[int]:
-    """The office's home-visit weekdays (0 = Monday)."""
+def _describe_office(office: models.Office) -> str:
     from outreach.office import working_weekdays
 
-    return working_weekdays(office)
-
-
-def _describe_office(office: models.Office) -> str:
     return (
         f"{office.name} ({office.region_slug}, {office.region_code}); depot "
         f"{office.depot_lon:.5f},{office.depot_lat:.5f}; hours {office.work_start:%H:%M}-"
         f"{office.work_end:%H:%M}, sync by {office.sync_deadline:%H:%M}; "
         f"{office.daily_card_capacity} cards/day on {office.printers} printer(s); "
-        f"home visits on weekdays {','.join(str(d) for d in _office_weekdays(office))}"
+        f"home visits on weekdays {','.join(str(d) for d in working_weekdays(office))}"
     )
 
 
