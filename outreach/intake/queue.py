@@ -203,7 +203,11 @@ def _filtered(
         # Stored UTC; a day's slack either way is not worth a timezone here.
         since = dt.datetime.combine(today, dt.time()) - dt.timedelta(days=filters.waiting_days_min)
         query = query.where(request.created_at < since)
-    if filters.status == OPEN:
+    # A search (a NIK, a phone, a name, a code) looks through every status: the coordinator
+    # looking for one resident should not first have to guess where the request is now.
+    if filters.search:
+        pass
+    elif filters.status == OPEN:
         query = query.where(request.status.in_(OPEN_STATUSES))
     elif filters.status != ALL:
         query = query.where(request.status == filters.status)
@@ -240,6 +244,8 @@ def _filtered(
             request.nik == filters.search,
         ]
         digits = re.sub(r"\D", "", filters.search)
+        if len(digits) == 16:  # a NIK written in groups: 3471 1349 0709 0476
+            found.append(request.nik == digits)
         if len(digits) >= 8:
             # A phone in any common form (+62..., 62..., 08...): stored as E.164, +62...
             national = digits[2:] if digits.startswith("62") else digits.lstrip("0")

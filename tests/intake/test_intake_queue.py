@@ -69,6 +69,10 @@ def test_order_and_filters(yapp: Flask, session: Session) -> None:
     assert codes(session, office_id, q="3471135403500001") == ["C"]
     assert codes(session, office_id, q="warga a") == ["A"]
     assert codes(session, office_id, q="347113540350") == []  # a NIK matches only whole
+    assert codes(session, office_id, q="3471 1354 0350 0001") == ["C"]  # written in groups
+    # A search looks through every status, whatever the status filter says.
+    assert codes(session, office_id, q="Warga D") == ["D"]
+    assert codes(session, office_id, q="Warga E", status="baru") == ["E"]
     # Unknown values mean "any" (or the default status), never an error.
     assert codes(session, office_id, status="x", tanda="x", kanal="x", urut="x") == ["B", "C", "A"]
 
