@@ -1,8 +1,8 @@
 """Working days, shifts and breaks of a day.
 
-- A working day is any day but Sunday and Indonesia's public holidays (``holidays``
-  package, national calendar incl. cuti bersama where the package lists them); Saturdays count,
-  and a team that does not work on Saturdays says so with its per-weekday shift.
+- A working day is one of the office's weekdays for home visits (never Sunday) that is not an
+  Indonesian public holiday or collective leave day (cuti bersama): the ``holidays`` package,
+  categories public and government.
 - A team's day (:class:`TeamDay`) runs from its shift start at its own start point (or the
   office) back to the office by ``return_by_s``: the earlier of the shift end and the office's
   sync deadline, because recordings are uploaded at the office.
@@ -28,13 +28,26 @@ FRIDAY = 4
 SUNDAY = 6
 
 
+#: The ``holidays`` categories an office is closed on: the national public holidays and the
+#: collective leave days (cuti bersama, SKB 3 Menteri), which the package lists only under
+#: ``government``.
+HOLIDAY_CATEGORIES = ("public", "government")
+
+
 @lru_cache(maxsize=16)
 def _holidays_of(year: int) -> dict[dt.date, str]:
-    return dict(holidays.country_holidays("ID", years=year).items())
+    calendar = holidays.country_holidays(
+        "ID", years=year, categories=HOLIDAY_CATEGORIES, language="id"
+    )
+    return dict(calendar.items())
 
 
 def holiday_name(day: dt.date) -> str | None:
-    """The public holiday on ``day`` (``None`` if there is none)."""
+    """The holiday or collective leave day on ``day``, named in Indonesian (``None``: none).
+
+    Source: the ``holidays`` package, Indonesia, categories public and government (cuti
+    bersama, e.g. "Cuti Bersama Hari Raya Idul Fitri" on 2 April 2025).
+    """
     return _holidays_of(day.year).get(day)
 
 

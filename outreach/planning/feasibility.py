@@ -4,7 +4,8 @@ Used by the tests and the benchmarks on every plan they get. It does not reuse t
 timing code: it re-reads every figure of every route from the matrix and the rules and checks
 
 - completeness: every site is on exactly one route or in ``unassigned`` exactly once;
-- teams and days: the team works that day (one route per team-day), the day is in the plan;
+- teams and days: the team works that day (one route per team-day), the day is in the plan
+  and the office is open (its weekdays for home visits; no public holiday or cuti bersama);
 - skills and pins: the team has every service/trait the site needs; pins are respected;
 - times: each leg's travel time and distance equal the matrix's, arrival = previous departure
   + travel, breaks and waiting lie between arrival and service start, service starts inside one
@@ -28,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from outreach.domain import PlannedRoute, PlanResult, Site, TravelMatrix
-from outreach.planning.calendar import TeamDay, team_day
+from outreach.planning.calendar import TeamDay, holiday_name, is_working_day, team_day
 from outreach.planning.problem import PlanningProblem, PointIndex, problem_points
 from outreach.planning.reasons import Reason
 
@@ -241,6 +242,9 @@ def check_plan(
         seen.add(key)
         if route.day not in problem.dates:
             found.append(Violation("day", "day outside the plan", *key))
+        if not is_working_day(route.day, problem.rules.working_weekdays):
+            closed = holiday_name(route.day) or f"weekday {route.day.weekday()} off"
+            found.append(Violation("closed_day", f"the office is closed: {closed}", *key))
         team = teams.get(route.team_id)
         td = None if team is None else team_day(team, route.day, problem.rules)
         if td is None:

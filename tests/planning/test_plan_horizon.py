@@ -18,13 +18,14 @@ def _area(first_id: int, x_m: float, y_m: float, count: int) -> list[Site]:
 
 
 def test_horizon_skips_sundays_and_public_holidays() -> None:
-    # Thursday 29 May 2025 is Ascension Day; 1 June is a Sunday (and Pancasila Day).
+    # Thursday 29 May 2025 is Ascension Day, Friday 30 May its cuti bersama; 1 June is a
+    # Sunday (and Pancasila Day).
     days = working_days(dt.date(2025, 5, 28), 4)
     assert days == (
         dt.date(2025, 5, 28),
-        dt.date(2025, 5, 30),
         dt.date(2025, 5, 31),
         dt.date(2025, 6, 2),
+        dt.date(2025, 6, 3),
     )
 
 
@@ -118,6 +119,19 @@ def test_checker_flags_a_tampered_plan() -> None:
     assert "missing" in codes(dropped)
     wrong_team = dataclasses.replace(route, team_id=9)
     assert "team_day" in codes(wrong_team)
+
+
+def test_checker_flags_a_route_on_a_day_the_office_is_closed() -> None:
+    # A plan over cuti bersama Idul Fitri (Wednesday 2 April 2025), made by hand: the plan's
+    # own dates list the day, so only the office calendar can catch it.
+    closed = dt.date(2025, 4, 2)
+    prob = problem(_area(1, 1500, 0, 3), [team(1)], dates=(closed,))
+    matrix = matrix_for(prob)
+    result = plan_routes(dataclasses.replace(prob, dates=(MONDAY,)), matrix)
+    (route,) = result.routes
+    moved = dataclasses.replace(result, routes=(dataclasses.replace(route, day=closed),))
+    found = {v.code: v.message for v in check_plan(prob, matrix, moved)}
+    assert "Cuti Bersama" in found["closed_day"]
 
 
 def test_checker_flags_a_window_and_skill_violation() -> None:

@@ -27,7 +27,25 @@ def test_public_holidays_and_sundays_are_not_working_days() -> None:
     assert not is_working_day(dt.date(2025, 5, 29))  # Ascension Day, a Thursday
     assert not is_working_day(dt.date(2025, 3, 9))  # a Sunday
     assert is_working_day(dt.date(2025, 3, 8))  # Saturdays count
-    assert nth_working_day_after(dt.date(2025, 5, 28), 1) == dt.date(2025, 5, 30)
+    # Friday 30 May 2025 is cuti bersama after Ascension Day: closed too.
+    assert nth_working_day_after(dt.date(2025, 5, 28), 1) == dt.date(2025, 5, 31)
+
+
+def test_collective_leave_days_are_not_working_days() -> None:
+    # SKB 3 Menteri: cuti bersama Idul Fitri 2-7 April 2025 (the 5th and 6th are a weekend).
+    weekdays = range(5)  # Monday to Friday
+    for day in (2, 3, 4, 7):
+        assert not is_working_day(dt.date(2025, 4, day), weekdays), day
+        assert "Cuti Bersama" in (holiday_name(dt.date(2025, 4, day)) or "")
+    assert is_working_day(dt.date(2025, 4, 8), weekdays)
+    cuti_bersama = [
+        dt.date(2025, 1, 28), dt.date(2025, 3, 28), dt.date(2025, 5, 13), dt.date(2025, 5, 30),
+        dt.date(2025, 6, 9), dt.date(2025, 8, 18), dt.date(2025, 12, 26), dt.date(2026, 2, 16),
+        dt.date(2026, 3, 18), dt.date(2026, 3, 20), dt.date(2026, 3, 23), dt.date(2026, 3, 24),
+        dt.date(2026, 5, 15), dt.date(2026, 5, 28), dt.date(2026, 12, 24),
+    ]  # fmt: skip
+    assert [d for d in cuti_bersama if is_working_day(d, weekdays)] == []
+    assert nth_working_day_after(dt.date(2025, 4, 1), 1, weekdays) == dt.date(2025, 4, 8)
 
 
 def test_friday_prayer_replaces_lunch() -> None:
