@@ -15,7 +15,10 @@ by the part of the edge travelled at that edge's speed. A one-way edge ``u -> v`
 towards ``v`` and entered from ``u``; a two-way street offers both ends, and Dijkstra picks the
 better one for every destination. Door to road is walked: ``walk_m`` (the perpendicular
 distance) at ``walk_speed_kmh`` is added to every trip leaving or reaching the point, in time
-and in distance.
+and in distance. Two doors at most ``DOOR_WALK_M`` apart are walked straight from one to the
+other when that is quicker: neighbours 1 m apart whose doors lie 96 m from the road are a
+1-second walk, not a 154-second walk out to the road and back (the matrix and the leg's shape
+agree).
 
 A point is off the network (``fallback=True``) when it lies outside the graph's coverage (the
 concave hull of its nodes, widened by ``coverage_margin_m``: e.g. Balikpapan's graph covers
@@ -48,6 +51,7 @@ import pyproj
 import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 from shapely import ops
 
 from outreach.domain import LonLat, SnappedPoint, TravelMatrix, TravelModel
@@ -66,6 +70,9 @@ WALK_SPEED_KMH = 4.5
 # A door farther than this from any road is not placed on it: in a kota that means a missing
 # road in the data more often than a 13-minute walk.
 MAX_SNAP_M = 1000.0
+# Neighbours this close (straight line) may be walked door to door when that is quicker than
+# walking out to the road and back in: houses in one gang share its access point.
+DOOR_WALK_M = 150.0
 COVERAGE_MARGIN_M = 300.0
 COVERAGE_HULL_RATIO = 0.1  # shapely.concave_hull: 0 hugs the nodes, 1 is the convex hull
 # A point this close to an edge's end node may start or finish there whatever the direction.
@@ -213,6 +220,7 @@ class RoadNetwork:
             block = np.ix_(road, road)
             travel_time_s[block] = np.where(reachable, road_s, travel_time_s[block])
             distance_m[block] = np.where(reachable, road_m, distance_m[block])
+            self._walk_between_doors(unique[road], road, travel_time_s, distance_m)
         np.fill_diagonal(travel_time_s, 0.0)
         np.fill_diagonal(distance_m, 0.0)
         full = np.ix_(inverse, inverse)
@@ -226,14 +234,18 @@ class RoadNetwork:
     def leg_geometry(self, origin: LonLat, destination: LonLat) -> list[LonLat]:
         """Coordinates of the fastest path, door to door: walk, roads, walk.
 
-        Edge shapes follow the road (osmnx ``geometry``); off the network it is a straight line.
+        Edge shapes follow the road (osmnx ``geometry``); off the network, or between
+        neighbours walked door to door, it is a straight line.
         """
         start = (float(origin[0]), float(origin[1]))
         end = (float(destination[0]), float(destination[1]))
         route = self._route(start, end)
         if route is None:
             return [start, end]
-        snaps, path, links = route
+        snaps, path, links, road_s = route
+        direct_m = float(np.hypot(*np.subtract(self._project(start), self._project(end))))
+        if direct_m <= DOOR_WALK_M and direct_m / self._walk_mps < road_s:
+            return [start, end]
         xy: list[FloatArray] = [np.array([self._project(start)]), snaps.snapped_xy[:1]]
         for a, b in itertools.pairwise(path):
             link = links.get((a, b))
@@ -257,7 +269,7 @@ class RoadNetwork:
         route = self._route((float(origin[0]), float(origin[1])), (destination[0], destination[1]))
         if route is None:
             return []
-        _, path, _ = route
+        _, path, _, _ = route
         return [int(self._node_ids[i]) for i in path if i < self.n_nodes]
 
     # --- construction -----------------------------------------------------------------------
@@ -403,6 +415,30 @@ class RoadNetwork:
         fraction = np.clip(offset / np.maximum(line_length, 1e-9), 0.0, 1.0)
         return _Snaps(edge=edge, fraction=fraction, walk_m=walk_m, snapped_xy=snapped)
 
+    def _walk_between_doors(
+        self,
+        lonlat: FloatArray,
+        rows: IntArray,
+        travel_time_s: FloatArray,
+        distance_m: FloatArray,
+    ) -> None:
+        """Walk straight between doors at most ``DOOR_WALK_M`` apart where that is quicker.
+
+        ``rows`` are the matrix rows of the points ``lonlat``; the matrices change in place.
+        Only close pairs are looked at (a k-d tree), so this stays cheap for large matrices.
+        """
+        x, y = self._to_utm.transform(lonlat[:, 0], lonlat[:, 1])
+        pairs = cKDTree(np.column_stack([x, y])).query_pairs(DOOR_WALK_M, output_type="ndarray")
+        if len(pairs) == 0:
+            return
+        a, b = rows[pairs[:, 0]], rows[pairs[:, 1]]
+        metres = np.hypot(x[pairs[:, 0]] - x[pairs[:, 1]], y[pairs[:, 0]] - y[pairs[:, 1]])
+        seconds = metres / self._walk_mps
+        for i, j in ((a, b), (b, a)):
+            quicker = seconds < travel_time_s[i, j]
+            travel_time_s[i[quicker], j[quicker]] = seconds[quicker]
+            distance_m[i[quicker], j[quicker]] = metres[quicker]
+
     def _road_pairs(self, edge: IntArray, fraction: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Road-only ``(travel_time_s, distance_m)`` between placed points; inf if unreachable."""
         m, n = len(edge), self.n_nodes
@@ -495,8 +531,12 @@ class RoadNetwork:
 
     def _route(
         self, origin: LonLat, destination: LonLat
-    ) -> tuple[_Snaps, list[int], dict[tuple[int, int], _Link]] | None:
-        """Snaps, augmented-graph node path and virtual links of the fastest leg, or None."""
+    ) -> tuple[_Snaps, list[int], dict[tuple[int, int], _Link], float] | None:
+        """The fastest leg by road, or None.
+
+        Its snaps, augmented-graph node path, virtual links and door-to-door seconds (the
+        walks to and from the road included).
+        """
         if origin == destination:
             return None
         snaps = self._snap_many(as_lonlat_array([origin, destination]))
@@ -512,7 +552,8 @@ class RoadNetwork:
         path = [target]
         while path[-1] != source:
             path.append(int(pred[path[-1]]))
-        return snaps, path[::-1], links
+        road_s = float(np.floor(dist[target] / _SCALE)) / 1000.0
+        return snaps, path[::-1], links, road_s + float(snaps.walk_m.sum()) / self._walk_mps
 
     def _edge_between(self, a: int, b: int) -> int:
         """The edge the base graph uses from node index a to b."""

@@ -143,6 +143,22 @@ def test_two_points_on_one_street_drive_straight_between_them(net: RoadNetwork) 
     assert m.distances_m[0, 1] == pytest.approx(20 + half_edge_m, abs=2)
 
 
+def test_neighbours_far_from_the_road_walk_door_to_door(net: RoadNetwork) -> None:
+    # Issue 10: doors 1 m apart, both 96 m from the street: a 1-second walk, not 154 s of
+    # walking out to the road and back in.
+    a = between((0, 1), (0, 2), 0.5, north_m=-96)
+    b = east_of((0, 1), (0, 2), 0.5, 1.0)
+    b = (b[0], a[1])
+    far = node_lonlat(4, 4)
+    m = net.matrix([a, b, far])
+    assert m.durations_s[0, 1] <= 2 and m.durations_s[1, 0] <= 2
+    assert m.distances_m[0, 1] <= 2
+    # Trips elsewhere still walk out to the road: the shortcut is only between the doors.
+    assert m.durations_s[0, 2] >= 96 / (4.5 / 3.6)
+    assert net.leg_geometry(a, b) == [a, b]
+    assert len(net.leg_geometry(a, far)) > 2
+
+
 def test_leg_geometry_runs_door_to_door_along_the_roads(
     net: RoadNetwork, grid: nx.MultiDiGraph
 ) -> None:
