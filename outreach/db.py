@@ -74,6 +74,9 @@ _OFFICE_SCOPED: tuple[tuple[type[models.Base], str], ...] = (
     (models.Letter, "office_id"),
     (models.Plan, "office_id"),
     (models.User, "office_id"),
+    (models.Job, "office_id"),
+    (models.OfficeDay, "office_id"),
+    (models.OfficeHours, "office_id"),
 )
 
 

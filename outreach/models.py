@@ -172,6 +172,13 @@ class Office(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     teams: Mapped[list[Team]] = relationship(back_populates="office", order_by="Team.id")
+    # The office calendar: dates set closed or open, and special-hours periods (Ramadan).
+    calendar_days: Mapped[list[OfficeDay]] = relationship(
+        cascade="all, delete-orphan", order_by="OfficeDay.day"
+    )
+    hours_periods: Mapped[list[OfficeHours]] = relationship(
+        cascade="all, delete-orphan", order_by="OfficeHours.start_date"
+    )
 
 
 class Kecamatan(Base):
@@ -232,6 +239,63 @@ class Team(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     office: Mapped[Office] = relationship(back_populates="teams")
+    absences: Mapped[list[TeamAbsence]] = relationship(
+        back_populates="team", cascade="all, delete-orphan", order_by="TeamAbsence.start_date"
+    )
+
+
+class OfficeDay(Base):
+    """A date of the office calendar set by the office, over its defaults.
+
+    ``is_open`` False: closed for home visits (a regional holiday, an office event);
+    True: open although a national holiday or cuti bersama (many offices keep services
+    running on cuti bersama) or a weekday off.
+    """
+
+    __tablename__ = "office_day"
+    __table_args__ = (UniqueConstraint("office_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OfficeHours(Base):
+    """A period with the office's own working hours (e.g. Ramadan), both dates included.
+
+    Team shifts are cut to ``work_start``-``work_end`` (``friday_end`` on Fridays when set);
+    breaks last ``break_minutes`` (0: none); ``sync_deadline`` replaces the office's.
+    """
+
+    __tablename__ = "office_hours"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    work_start: Mapped[dt.time] = mapped_column(Time)
+    work_end: Mapped[dt.time] = mapped_column(Time)
+    friday_end: Mapped[dt.time | None] = mapped_column(Time, nullable=True)
+    break_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    sync_deadline: Mapped[dt.time | None] = mapped_column(Time, nullable=True)
+
+
+class TeamAbsence(Base):
+    """Dates a team does not go out (sick, training, leave) while it stays active."""
+
+    __tablename__ = "team_absence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"), index=True)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    team: Mapped[Team] = relationship(back_populates="absences")
 
 
 class ServiceRequest(Base):
@@ -258,6 +322,10 @@ class ServiceRequest(Base):
     nik: Mapped[str | None] = mapped_column(String(16), nullable=True)
     birth_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     phone: Mapped[str | None] = mapped_column(String(20), nullable=True)  # E.164, +62...
+    # Family card number (No KK), which the team checks on arrival; never used as the NIK.
+    kk_number: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The message a request was read from (WhatsApp paste), for staff only; never logged.
+    source_text: Mapped[str] = mapped_column(Text, default="")
 
     address_street: Mapped[str] = mapped_column(String(300), default="")
     rt: Mapped[str] = mapped_column(String(3), default="")
@@ -555,3 +623,40 @@ class RegionImport(Base):
     roads_file: Mapped[str | None] = mapped_column(String(500), nullable=True)
     boundary_wkt: Mapped[str] = mapped_column(Text)
     imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class JobStatus(enum.StrEnum):
+    """Where a background job is (:mod:`outreach.jobs`)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Job(Base):
+    """A piece of background work (e.g. making a plan) and its progress, readable by any worker.
+
+    ``error`` is the Indonesian text shown to users (the traceback goes to the log only);
+    ``params`` are the inputs the job was submitted with, so a failed job can be run again.
+    Neither holds personal data.
+    """
+
+    __tablename__ = "job"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex
+    kind: Mapped[str] = mapped_column(String(40))
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default=JobStatus.QUEUED.value)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(String(300), default="")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # Last sign of life (start, progress, end): a running job silent for long has died.
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
