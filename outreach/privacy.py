@@ -8,9 +8,13 @@ from __future__ import annotations
 import logging
 import re
 
-_NIK_RE = re.compile(r"(?<!\d)\d{16}(?!\d)")
-# Indonesian phone numbers in the forms people type: +62..., 62..., 08...
-_PHONE_RE = re.compile(r"(?<![\w])(?:\+62|62|0)8[\d\s-]{7,14}\d")
+# 16 digits, also written in groups with spaces, dots or dashes ("3471 1349 0709 0476").
+_NIK_RE = re.compile(r"(?<![\d.-])\d(?:[ .-]?\d){15}(?!\d)")
+# Indonesian phone numbers in the forms people type: +62..., 62..., 08..., with spaces, dots,
+# dashes or brackets between the groups ("0812.3456.7890", "+62 812-3456-7890").
+_PHONE_RE = re.compile(r"(?<![\w+])(?:\+62|62|0)[\s.()-]{0,2}8(?:[\s.()-]{0,2}\d){7,12}")
+# Invisible marks could split a number so that no pattern sees it.
+_INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
 
 
 def mask_nik(nik: str | None) -> str:
@@ -39,7 +43,12 @@ _LONG_DIGITS_RE = re.compile(r"\d{10,}")
 
 
 def redact(text: str) -> str:
-    """Replace anything that looks like a NIK or an Indonesian phone number."""
+    """Replace anything that looks like a NIK or an Indonesian phone number.
+
+    Numbers written in groups (``3471 1349 0709 0476``, ``0812.3456.7890``), with full-width
+    digits or with invisible marks inside are caught too.
+    """
+    text = _INVISIBLE_RE.sub("", text)
     text = _PHONE_RE.sub("[telepon]", _NIK_RE.sub("[NIK]", text))
     return _LONG_DIGITS_RE.sub("[angka]", text)
 

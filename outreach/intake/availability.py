@@ -47,7 +47,9 @@ _DAY_RANGE = re.compile(
 )
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
 _TIME_RANGE = re.compile(
-    r"(\d{1,2}(?:[:.]\d{2})?)\s*(?:-|–|s\.?/?d\.?|sampai|hingga)\s*(\d{1,2}(?:[:.]\d{2})?)"
+    r"(?<![\d/])(\d{1,2}(?:[:.]\d{2})?)\s*(?:wib\s*)?"
+    r"(?:-|–|s\.?\s?/?\s?d\.?|sampai|hingga|sampe)\s*(?:(?:jam|pukul|pk\.?)\s*)?"
+    r"(\d{1,2}(?:[:.]\d{2})?)(?![\d/])"
 )
 
 
@@ -140,12 +142,59 @@ def parse_availability(
     return out
 
 
-def parse_availability_text(text: str) -> list[SlotDraft]:
-    """Best-effort reading of free text such as ``Senin-Jumat 08.00-12.00`` or ``sabtu pagi``.
+@dataclass
+class AvailabilityReading:
+    """What a free-text time said: slots to pre-fill and, when unsure, a note for the coordinator.
 
-    Returns an empty list when nothing can be read (the coordinator then fills the form).
+    ``note`` is empty when everything was read; otherwise it says what was not understood or
+    how an ambiguous time was read, so that the coordinator checks it (never a silent guess).
     """
-    low = text.lower()
+
+    slots: list[SlotDraft]
+    note: str = ""
+
+
+def _hhmm(value: str) -> tuple[int, int] | None:
+    match = _TIME.match(value.strip())
+    if not match:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if hour > 24 or minute > 59:
+        return None
+    return hour, minute
+
+
+def _afternoon(hour: int, part: str) -> int:
+    """Shift a 12-hour clock hour by a part-of-day word: ``1 siang`` -> 13, ``4 sore`` -> 16."""
+    if part == "siang" and 1 <= hour <= 6:
+        return hour + 12
+    if part in {"sore", "malam"} and 1 <= hour <= 11:
+        return hour + 12
+    return hour
+
+
+def _part_near(low: str, start: int, end: int) -> str:
+    """The part-of-day word right after (or just before) a time range, or ``""``."""
+    after = re.match(r"\s*(?:wib\s*)?(pagi|siang|sore|malam)\b", low[end:])
+    if after:
+        return after.group(1)
+    before = re.search(r"\b(pagi|siang|sore|malam)\s*(?:jam|pukul|pk\.?)?\s*$", low[:start])
+    return before.group(1) if before else ""
+
+
+def read_availability(text: str) -> AvailabilityReading:
+    """Read free text such as ``Senin-Rabu jam 1-3 siang`` or ``sabtu pagi`` into slots.
+
+    Understood: day names, day ranges (``Senin-Rabu``, ``senin s/d jumat``, ``sampai``),
+    ``setiap hari``, time ranges (``9-11``, ``09.00-11.00``, ``jam 9 sampai jam 11``,
+    ``13.00 s.d. 15.00``) with a part of day that turns a 12-hour time into a 24-hour one
+    (``jam 1-3 siang`` = 13:00-15:00), and parts of day alone (pagi 08-11, siang 11-14,
+    sore 14-17). Times are returned as ``HH:MM``.
+
+    A time that is not understood is never replaced by the whole working day: the slot keeps
+    the days it read with no times, and ``note`` repeats the text for the coordinator.
+    """
+    low = " ".join(text.lower().split())
     days: set[int] = set()
     if "setiap hari" in low or "tiap hari" in low or "kapan saja" in low:
         days = set(range(7))
@@ -154,17 +203,52 @@ def parse_availability_text(text: str) -> list[SlotDraft]:
         # "jumat - senin" wraps over the weekend.
         days.update(range(a, b + 1) if b >= a else [*range(a, 7), *range(b + 1)])
     days.update(_DAY_WORDS[w] for w in re.findall(r"[a-z']+", low) if w in _DAY_WORDS)
-    match = _TIME_RANGE.search(low)
     start = end = ""
+    note = ""
+    match = _TIME_RANGE.search(low)
+    timeish = bool(re.search(r"\d|\bjam\b|\bpukul\b|\bpk\b", low))
     if match:
-        start, end = match.group(1).replace(".", ":"), match.group(2).replace(".", ":")
+        first_t, last_t = _hhmm(match.group(1)), _hhmm(match.group(2))
+        part = _part_near(low, match.start(), match.end())
+        if first_t is None or last_t is None:
+            note = f"Jam tidak dimengerti: '{text.strip()}'. Isi jamnya."
+        else:
+            (h1, m1), (h2, m2) = first_t, last_t
+            if part:
+                h1, h2 = _afternoon(h1, part), _afternoon(h2, part)
+                if h2 < h1 and part == "siang":  # "11-1 siang": 11:00-13:00
+                    h2 = _afternoon(h2, "sore")
+            elif h1 < 7 and h2 <= 7 and h2 > h1:
+                # "jam 1-3" without a part of day: nobody is visited at 1 am.
+                h1, h2 = h1 + 12, h2 + 12
+                note = (
+                    f"'{match.group(0).strip()}' dibaca {h1:02d}.{m1:02d}-{h2:02d}.{m2:02d} "
+                    "(siang); periksa."
+                )
+            if h1 > 23 or h2 > 23 or (h2, m2) <= (h1, m1):
+                note = f"Jam tidak dimengerti: '{text.strip()}'. Isi jamnya."
+            else:
+                start, end = f"{h1:02d}:{m1:02d}", f"{h2:02d}:{m2:02d}"
     else:
         parts = [p for p in _PARTS_OF_DAY if re.search(rf"\b{p}\b", low)]
         if parts:
             start, end = _PARTS_OF_DAY[parts[0]][0], _PARTS_OF_DAY[parts[-1]][1]
+        if timeish and re.search(r"\d", re.sub(r"\b\d{1,2}[/-]\d{1,2}[/-]\d{2,4}\b", "", low)):
+            # A single hour ("jam 9", "setelah jam 10") or something else with numbers.
+            note = f"Jam tidak dimengerti: '{text.strip()}'. Isi jamnya."
+            start = end = ""
     if not days and not start:
-        return []
-    return [SlotDraft(days=[str(d) for d in sorted(days)], start=start, end=end)]
+        if low.strip() and not note:
+            note = f"Waktu tidak dimengerti: '{text.strip()}'."
+        return AvailabilityReading(slots=[], note=note)
+    return AvailabilityReading(
+        slots=[SlotDraft(days=[str(d) for d in sorted(days)], start=start, end=end)], note=note
+    )
+
+
+def parse_availability_text(text: str) -> list[SlotDraft]:
+    """Best-effort reading of free text (see :func:`read_availability`); ``[]`` when unread."""
+    return read_availability(text).slots
 
 
 def describe_availability(slots: Sequence[dict[str, Any]]) -> str:

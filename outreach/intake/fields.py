@@ -12,6 +12,7 @@ from typing import Any
 
 from outreach.errors import IntakeError
 from outreach.intake.areas import AreaOptions, KecamatanOption, KelurahanOption
+from outreach.intake.text import clean_text
 
 MAX_NAME = 200
 # Letters of any script, separated by spaces and the punctuation names carry
@@ -43,8 +44,8 @@ class Collector:
 
 
 def clean_line(text: str) -> str:
-    """Collapse runs of whitespace inside one-line fields."""
-    return " ".join(text.split())
+    """Collapse runs of whitespace inside one-line fields (invisible marks removed first)."""
+    return " ".join(clean_text(text).split())
 
 
 def check_neighbourhood(value: str, label: str) -> str:
@@ -98,7 +99,7 @@ def check_text(value: str, *, limit: int, what: str) -> str:
     IntakeError
         When longer than ``limit``.
     """
-    text = value.strip()
+    text = clean_text(value).strip()
     if len(text) > limit:
         msg = f"{what} terlalu panjang (paling banyak {limit} huruf)."
         raise IntakeError(msg)

@@ -12,6 +12,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
 from outreach.errors import IntakeError
+from outreach.intake.text import clean_text
 
 # Separators people put inside numbers; anything else (letters, "ext") is refused.
 _SEPARATORS = re.compile(r"[\s.\-()/]")
@@ -24,7 +25,7 @@ _ACCEPTED_TYPES = {
 
 def _canonical_digits(value: str) -> str:
     """Remove separators and fix the common ways a country code is written."""
-    text = _SEPARATORS.sub("", value.strip())
+    text = _SEPARATORS.sub("", clean_text(value).strip())
     if text.startswith("00"):
         text = "+" + text[2:]
     if text.startswith("+620"):
@@ -43,7 +44,8 @@ def normalise_phone(value: str) -> str:
     ----------
     value
         The number as typed: spaces, dots, dashes and brackets are ignored; ``08...``,
-        ``62...``, ``+62...`` and ``0062...`` are understood.
+        ``62...``, ``+62...`` and ``0062...`` are understood; invisible direction marks
+        (as WhatsApp Web copies them) and full-width digits are cleaned first.
 
     Returns
     -------

@@ -26,6 +26,7 @@ from outreach.intake.fields import (
 from outreach.intake.locate import AreaLookup, Location, parse_point, resolve_location
 from outreach.intake.nik import NikInfo, Wilayah, parse_nik
 from outreach.intake.phone import normalise_phone
+from outreach.intake.text import clean_values
 from outreach.models import Category, Service, Trait
 
 FLAG_NIK_OUTSIDE = "nik_luar_wilayah"
@@ -221,6 +222,8 @@ def validate_request(
         With one Indonesian message per wrong field.
     """
     today = ctx.today or dt.date.today()
+    # Invisible marks, NUL bytes and full-width digits go before any check (issue 9, 3).
+    draft = clean_values(draft)
     c = Collector()
     if staff and draft.category == Category.KOLEKTIF.value:
         # A collective request is named after its sender: "RW 07 Semaki", "SMA Negeri 3".
@@ -325,6 +328,8 @@ def validate_request(
     if info is None:
         flags.append(FLAG_NO_NIK)
     flags += _age_flag(info, services, today)
+    if info is not None:
+        flags += [f for f in info.flags if f not in flags]  # e.g. an old kecamatan code
     return ValidatedRequest(
         applicant_name=applicant or person,
         applicant_relation=relation or ("diri_sendiri" if not applicant else "lainnya"),

@@ -32,7 +32,7 @@ from outreach.errors import IntakeError, NotFoundError
 from outreach.intake.areas import load_area_options
 from outreach.intake.dedupe import find_duplicates, merge_requests
 from outreach.intake.fields import FormError
-from outreach.intake.message import message_to_draft
+from outreach.intake.message import attach_message, message_to_draft
 from outreach.intake.queue import (
     ALL,
     OPEN,
@@ -46,6 +46,7 @@ from outreach.intake.queue import (
     verify_selected,
 )
 from outreach.intake.services import create_request, reject_request, update_request, verify_request
+from outreach.intake.text import clean_text
 from outreach.intake.validate import RequestDraft, validate_request
 from outreach.models import Channel
 from outreach.render.dashboard import build_dashboard
@@ -175,6 +176,7 @@ def _render_request(
     status: int = 200,
     channel: str = Channel.WALK_IN.value,
     unread: list[str] | None = None,
+    **extra: Any,
 ) -> ResponseReturnValue:
     session = get_session()
     office = support.office_or_503(session)
@@ -192,6 +194,7 @@ def _render_request(
         staff=True,
         channel=channel,
         unread=unread or [],
+        **extra,
         duplicates=find_duplicates(session, req) if req is not None else [],
         choices=support.form_choices(session, office, staff=True),
         map_config=support.map_config(session, office, point=point, fallback=fallback),
@@ -318,8 +321,14 @@ def contacted(request_id: int) -> ResponseReturnValue:
 @bp.route("/whatsapp", methods=["GET", "POST"])
 @permission_required("requests.manage")
 def whatsapp() -> ResponseReturnValue:
-    """Paste a WhatsApp message; get a pre-filled request to check and confirm."""
-    text = request.form.get("pesan", "")
+    """Paste a WhatsApp message; get a pre-filled request to check, then confirm and save.
+
+    The draft page marks what was read with low confidence (``notes``) and carries the No KK
+    and the original message, which are stored with the request when it is saved here.
+    """
+    if request.method == "POST" and request.form.get("langkah") == "simpan":
+        return _save_whatsapp()
+    text = clean_text(request.form.get("pesan", ""))
     if request.method == "GET" or not text.strip() or len(text) > MAX_MESSAGE:
         error = "" if request.method == "GET" else _("Tempel isi pesan (paling banyak 5000 huruf).")
         status = 200 if request.method == "GET" else 400
@@ -328,8 +337,38 @@ def whatsapp() -> ResponseReturnValue:
     areas = support.area_options(session, support.office_or_503(session))
     parsed = message_to_draft(text, areas)
     return _render_request(
-        None, parsed.draft, {}, channel=Channel.WHATSAPP.value, unread=parsed.unread
+        None,
+        parsed.draft,
+        {},
+        channel=Channel.WHATSAPP.value,
+        unread=parsed.unread,
+        message=support.message_view(parsed.notes, parsed.kk_number, parsed.source_text),
     )
+
+
+def _save_whatsapp() -> ResponseReturnValue:
+    """Save the checked draft of a pasted message with its No KK and original text."""
+    session = get_session()
+    office = support.office_or_503(session)
+    draft = support.draft_from_form(request.form)
+    kk, source = request.form.get("kk_number", ""), request.form.get("source_text", "")
+    message = support.message_view({}, kk, source)
+    try:
+        data, kk_number = support.validate_message_request(session, office, draft, kk)
+    except FormError as exc:
+        return _render_request(
+            None, draft, exc.errors, status=400, channel=Channel.WHATSAPP.value, message=message
+        )
+    req, created = create_request(
+        session, data, office=office, channel=Channel.WHATSAPP.value, actor=_actor()
+    )
+    attach_message(req, kk_number=kk_number, source_text=source[:MAX_MESSAGE])
+    session.commit()
+    if created:
+        flash(_("Permohonan %(code)s dibuat.", code=req.tracking_code), "info")
+    else:
+        flash(_("Permohonan yang sama sudah ada: %(code)s.", code=req.tracking_code), "warning")
+    return redirect(url_for("coordinator.detail", request_id=req.id), code=303)
 
 
 # --- monthly report (head of office) ----------------------------------------------------------

@@ -16,17 +16,22 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from outreach import models
-from outreach.errors import NotFoundError
+from outreach.errors import IntakeError, NotFoundError
 from outreach.intake import locate
 from outreach.intake.areas import AreaOptions, load_area_options
 from outreach.intake.availability import DAY_NAMES, SlotDraft, describe_availability
+from outreach.intake.fields import FormError
+from outreach.intake.message import check_kk
 from outreach.intake.nik import load_wilayah
+from outreach.intake.text import clean_text
 from outreach.intake.validate import (
     PUBLIC_CATEGORIES,
     RELATIONS,
     TRAITS,
     IntakeContext,
     RequestDraft,
+    ValidatedRequest,
+    validate_request,
 )
 from outreach.models import LocationSource
 from outreach.office import get_office
@@ -127,6 +132,7 @@ FLAG_LABELS: dict[str, Any] = {
     "usia_tidak_sesuai_layanan": _("Usia tidak sesuai layanan"),
     "perlu_dihubungi": _("Perlu dihubungi (3 kali gagal)"),
     "pindah_alamat": _("Pindah alamat: teruskan ke Dukcapil tujuan"),
+    "kode_kecamatan_lama": _("Kode kecamatan lama atau tidak dikenal"),
 }
 CHANNEL_LABELS: dict[str, Any] = {
     "form": _("Formulir"),
@@ -207,18 +213,22 @@ def locate_point(session: Session, office: models.Office, lon: float, lat: float
 def _slots(form: MultiDict[str, str], count: int = 2) -> list[SlotDraft]:
     return [
         SlotDraft(
-            days=form.getlist(f"avail-{i}-days"),
-            start=form.get(f"avail-{i}-start", ""),
-            end=form.get(f"avail-{i}-end", ""),
+            days=[clean_text(d) for d in form.getlist(f"avail-{i}-days")],
+            start=clean_text(form.get(f"avail-{i}-start", "")),
+            end=clean_text(form.get(f"avail-{i}-end", "")),
         )
         for i in range(count)
     ]
 
 
 def draft_from_form(form: MultiDict[str, str]) -> RequestDraft:
-    """Read a submitted request form into a draft (strings exactly as typed)."""
+    """Read a submitted request form into a draft (strings as typed, invisible marks removed).
+
+    Every text is passed through :func:`~outreach.intake.text.clean_text` first: direction
+    marks, zero-width characters, BOM and NUL bytes go; full-width digits become ASCII.
+    """
     text = {
-        name: form.get(name, "")
+        name: clean_text(form.get(name, ""))
         for name in (
             "applicant_name",
             "applicant_relation",
@@ -245,9 +255,9 @@ def draft_from_form(form: MultiDict[str, str]) -> RequestDraft:
     }
     return RequestDraft(
         **text,
-        services=form.getlist("services"),
+        services=[clean_text(v) for v in form.getlist("services")],
         availability=_slots(form),
-        traits=form.getlist("traits"),
+        traits=[clean_text(v) for v in form.getlist("traits")],
         consent=form.get("consent") == "ya",
     )
 
@@ -370,3 +380,59 @@ def template_globals() -> dict[str, Any]:
         "PREPARE": PREPARE,
         "describe_availability": describe_availability,
     }
+
+
+# Draft fields a pasted message may leave a note on, as the coordinator reads them.
+MESSAGE_FIELD_LABELS: dict[str, Any] = {
+    "person_name": _("Nama"),
+    "nik": _("NIK"),
+    "kk_number": _("No KK"),
+    "phone": _("No HP"),
+    "rt": _("RT/RW"),
+    "rw": _("RT/RW"),
+    "kelurahan": _("Kelurahan"),
+    "kecamatan": _("Kecamatan"),
+    "services": _("Layanan"),
+    "category": _("Alasan permohonan"),
+    "availability": _("Waktu di rumah"),
+}
+
+
+def message_view(notes: dict[str, str], kk_number: str, source_text: str) -> dict[str, Any]:
+    """What the draft page of a pasted message shows besides the form.
+
+    ``checks`` lists ``(field id, label, note)`` for each value read with low confidence;
+    ``kk_number`` and ``source_text`` travel in the form to be stored with the request.
+    """
+    return {
+        "checks": [
+            (name, MESSAGE_FIELD_LABELS.get(name, name), note) for name, note in notes.items()
+        ],
+        "kk_number": clean_text(kk_number),
+        "source_text": clean_text(source_text),
+    }
+
+
+def validate_message_request(
+    session: Session, office: models.Office, draft: RequestDraft, kk_number: str
+) -> tuple[ValidatedRequest, str | None]:
+    """Validate a confirmed message draft (staff rules) and its No KK together.
+
+    Raises
+    ------
+    FormError
+        With one message per wrong field, the No KK included.
+    """
+    errors: dict[str, str] = {}
+    kk: str | None = None
+    try:
+        kk = check_kk(kk_number)
+    except IntakeError as exc:
+        errors["kk_number"] = str(exc)
+    try:
+        data = validate_request(draft, intake_context(session, office), staff=True)
+    except FormError as exc:
+        raise FormError({**exc.errors, **errors}) from exc
+    if errors:
+        raise FormError(errors)
+    return data, kk

@@ -29,6 +29,7 @@ from outreach.intake.letters import (
     RowError,
     import_letter,
     read_resident_file,
+    skipped_rows,
     template_csv,
     template_xlsx,
 )
@@ -73,7 +74,10 @@ def _typed_rows(form: MultiDict[str, str]) -> list[RawRow]:
         values = {col: form.get(f"res-{i}-{col}", "").strip() for col in COLUMNS}
         if any(values.values()):
             number = form.get(f"res-{i}-row", type=int) or i + 1
-            rows.append(RawRow(row=number, values=values))
+            # A NIK read from an Excel number cell stays flagged until it is retyped or checked.
+            numeric = bool(values["nik"]) and form.get(f"res-{i}-nik_angka") == values["nik"]
+            checked = form.get(f"res-{i}-nik_cek") == "ya"
+            rows.append(RawRow(number, values, numeric_nik=numeric, nik_checked=checked))
     return rows
 
 
@@ -171,7 +175,8 @@ def detail(letter_id: int) -> ResponseReturnValue:
     if letter is None:
         abort(404)
     kel = get_session().get(models.Kelurahan, letter.kelurahan_id) if letter.kelurahan_id else None
-    return render_template("coordinator/letter.html", letter=letter, kelurahan=kel)
+    skipped = skipped_rows(get_session(), letter.id)
+    return render_template("coordinator/letter.html", letter=letter, kelurahan=kel, skipped=skipped)
 
 
 @bp.route("/templat.<ext>")

@@ -54,7 +54,7 @@ def test_bad_slots(slot: SlotDraft, fragment: str) -> None:
     [
         ("Senin-Jumat 08.00-12.00", ["0", "1", "2", "3", "4"], "08:00", "12:00"),
         ("sabtu pagi", ["5"], "08:00", "11:00"),
-        ("setiap hari jam 9-14", [str(d) for d in range(7)], "9", "14"),
+        ("setiap hari jam 9-14", [str(d) for d in range(7)], "09:00", "14:00"),
         ("kamis dan sabtu sore", ["3", "5"], "14:00", "17:00"),
         ("jumat s/d senin", ["0", "4", "5", "6"], "", ""),
         ("Senin sampai Rabu pukul 13.00 s.d. 15.00", ["0", "1", "2"], "13:00", "15:00"),

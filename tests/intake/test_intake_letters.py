@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from flask import Flask
@@ -103,16 +104,23 @@ def test_duplicate_nik_in_one_list(ctx: IntakeContext) -> None:
 
 
 def test_nik_stored_as_a_number_in_excel(ctx: IntakeContext) -> None:
+    # Excel keeps 15 significant digits: any NIK in a number cell may have lost its last
+    # digit, even when the 16 digits read back look like a valid NIK.
     good = good_rows(1)[0]
     as_number: list[object] = list(good)
-    as_number[2] = int(good[2])  # exact: 16 digits fit in a float
+    as_number[2] = int(good[2])
     broken: list[object] = list(good)
     broken[2] = float(good[2][:12] + "0000")  # what Excel keeps of a long number: 0000 serial
     broken[1] = "Siswa Lain"
     parsed = read_resident_file("w.xlsx", xlsx_bytes([as_number, broken], from_template=False))
     valid, errors = check_resident_rows(parsed, wilayah=ctx.wilayah, today=TODAY)
-    assert [v.nik for v in valid] == [good[2]]
+    assert valid == [] and [e.column for e in errors] == ["nik", "nik"]
+    assert all("digit terakhir mungkin hilang" in e.message for e in errors)
     assert "Teks" in errors[0].message
+    # The coordinator checked the NIK against the KK: the row is accepted.
+    checked = [replace(r, nik_checked=True) for r in parsed]
+    valid, errors = check_resident_rows(checked[:1], wilayah=ctx.wilayah, today=TODAY)
+    assert [v.nik for v in valid] == [good[2]] and errors == []
 
 
 @pytest.mark.parametrize(

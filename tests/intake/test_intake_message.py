@@ -94,7 +94,7 @@ def test_message_to_draft_matches_areas(yapp: object, session: Session) -> None:
     result = message_to_draft(TEMPLATE_MESSAGE, areas)
     d = result.draft
     assert (d.person_name, d.nik, d.phone) == ("Siti Aminah", "3471054507800003", "0812-3456-7890")
-    assert (d.rt, d.rw) == ("03", "07")
+    assert (d.rt, d.rw) == ("003", "007")
     assert d.kelurahan == "34.71.13.1001" and d.kecamatan == "34.71.13"
     assert d.address_street == "Jl. Kenari Gg. Mawar No. 12"
     assert d.services == ["perekaman_ktp"] and d.category == "sakit"

@@ -47,3 +47,16 @@ def test_typed_with_separators(born: dt.date, female: bool, prefix: str, sep: st
 def test_garbage_never_crashes(text: str) -> None:
     with contextlib.suppress(IntakeError):
         parse_nik(text, wilayah=WILAYAH, today=TODAY)
+
+
+@given(
+    born=st.dates(min_value=dt.date(1900, 1, 1), max_value=TODAY),
+    female=st.booleans(),
+    prefix=st.sampled_from(["347113", "347101", "320722"]),
+)
+def test_a_full_birth_date_always_settles_the_century(
+    born: dt.date, female: bool, prefix: str
+) -> None:
+    nik = make_nik(prefix, born, female=female, serial=7)
+    info = parse_nik(nik, wilayah=WILAYAH, today=TODAY, birth_date=born)
+    assert info.birth_date == born and info.century_certain and info.female == female

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from outreach.errors import IntakeError
-from outreach.intake.nik import load_wilayah, make_nik, parse_nik
+from outreach.intake.nik import FLAG_OLD_KECAMATAN, load_wilayah, make_nik, parse_nik
 from tests.conftest import SHARED_REFERENCE
 
 WILAYAH = load_wilayah(SHARED_REFERENCE / "kode_wilayah.csv")
@@ -64,3 +64,35 @@ def test_make_then_parse_round_trips(born: dt.date, female: bool, serial: int, p
     )
     assert (info.birth_date, info.female, info.serial) == (born, female, serial)
     assert info.kecamatan_code.replace(".", "") == prefix
+
+
+def test_resident_born_1917_the_full_birth_date_settles_the_century() -> None:
+    nik = "3471135403170001"  # a woman, 14-03-(19)17
+    alone = parse_nik(nik, wilayah=WILAYAH, today=TODAY)
+    assert alone.birth_date == dt.date(2017, 3, 14) and not alone.century_certain
+    info = parse_nik(nik, wilayah=WILAYAH, today=TODAY, birth_date=dt.date(1917, 3, 14))
+    assert info.birth_date == dt.date(1917, 3, 14) and info.century_certain
+    # A birth date that does not agree with the NIK does not change its reading.
+    other = parse_nik(nik, wilayah=WILAYAH, today=TODAY, birth_date=dt.date(1917, 3, 15))
+    assert other.birth_date == dt.date(2017, 3, 14)
+
+
+def test_century_is_certain_when_the_earlier_one_would_be_too_old() -> None:
+    assert parse_nik("3471135503500001", wilayah=WILAYAH, today=TODAY).century_certain  # 1950
+    assert parse_nik("3471130101050001", wilayah=WILAYAH, today=TODAY).century_certain  # 2005
+    assert not parse_nik("3471130101150001", wilayah=WILAYAH, today=TODAY).century_certain
+
+
+def test_old_kecamatan_code_is_accepted_and_flagged() -> None:
+    # 32.07.22 moved from Ciamis to Pangandaran (2012): in no edition of the list under 32.07.
+    assert "320722" not in WILAYAH.kecamatan and "3207" in WILAYAH.kabkota
+    info = parse_nik("3207225503500001", wilayah=WILAYAH, today=TODAY)
+    assert info.flags == (FLAG_OLD_KECAMATAN,)
+    assert info.birth_date == dt.date(1950, 3, 15) and info.female
+    assert "Kode kecamatan lama atau tidak dikenal" in info.warnings[0]
+    assert parse_nik("3471135503500001", wilayah=WILAYAH, today=TODAY).flags == ()
+
+
+def test_full_width_digits_and_invisible_marks_are_cleaned() -> None:
+    typed = "\u2066３４７１１３５５０３５００００１\u2069\u200b"
+    assert parse_nik(typed, wilayah=WILAYAH, today=TODAY).nik == "3471135503500001"
