@@ -2,7 +2,8 @@
 
 Everything is drawn from one seeded ``random.Random`` and one seeded Faker, so the same seed
 gives the same people. NIKs are structurally valid for their kecamatan (``make_nik``) with a
-serial unique per kecamatan; phone numbers are Indonesian mobile numbers in E.164 form.
+serial unique per kecamatan, birth date and sex (so every NIK is unique); phone numbers are
+Indonesian mobile numbers in E.164 form.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Person:
 
 @dataclass
 class PeopleFactory:
-    """Makes demo residents; remembers NIK serials so none repeats within a kecamatan.
+    """Makes demo residents; remembers NIK serials so no NIK repeats.
 
     Parameters
     ----------
@@ -67,7 +68,7 @@ class PeopleFactory:
     rng: random.Random
     faker: Faker
     today: dt.date
-    _serials: dict[str, int] = field(default_factory=dict)
+    _serials: dict[tuple[str, dt.date, bool], int] = field(default_factory=dict)
     _phones: set[str] = field(default_factory=set)
 
     def name(self, *, female: bool) -> str:
@@ -94,7 +95,10 @@ class PeopleFactory:
             female=is_female,
             birth_date=born,
             nik=make_nik(
-                kecamatan_code, born, female=is_female, serial=self._next_serial(kecamatan_code)
+                kecamatan_code,
+                born,
+                female=is_female,
+                serial=self._next_serial((kecamatan_code, born, is_female)),
             ),
         )
 
@@ -106,14 +110,15 @@ class PeopleFactory:
                 self._phones.add(number)
                 return number
 
-    def _next_serial(self, kecamatan_code: str) -> int:
-        # Real serials count up in a register; a per-kecamatan counter with small random gaps
-        # keeps them unique and still looks like one (a few thousand people per kecamatan fit).
-        serial = self._serials.get(kecamatan_code, 0) + self.rng.randint(1, 7)
+    def _next_serial(self, key: tuple[str, dt.date, bool]) -> int:
+        # The serial tells apart people of one kecamatan born on one day (the other NIK digits
+        # are the same for them): a counter per (kecamatan, birth date, sex) with small random
+        # gaps keeps every NIK unique however many residents the demo has (5,000 and more).
+        serial = self._serials.get(key, 0) + self.rng.randint(1, 7)
         if serial > 9999:
-            msg = f"too many demo residents in kecamatan {kecamatan_code} for unique NIK serials"
+            msg = f"too many demo residents born on {key[1]} in kecamatan {key[0]}"
             raise ValueError(msg)
-        self._serials[kecamatan_code] = serial
+        self._serials[key] = serial
         return serial
 
 

@@ -68,6 +68,8 @@ class RequestPoint:
     services: tuple[str, ...] = ()
     needs_location_check: bool = False
     detail_url: str = ""  # the request's page for staff ("" for none)
+    request_id: int | None = None
+    kecamatan: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class RouteLine:
     stops: tuple[RouteStopPoint, ...] = ()
     travel_time_s: int = 0
     distance_m: int = 0
+    team_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ from itertools import groupby
 from typing import Any
 
 import folium
-from branca.element import Figure
+from branca.element import Figure, MacroElement
 from folium.features import DivIcon, GeoJsonTooltip
+from folium.template import Template
 
 from outreach.privacy import mask_nik, mask_phone
 from outreach.render.elements import (
@@ -446,3 +447,246 @@ def extent(points: Iterable[LonLat]) -> tuple[LonLat, LonLat] | None:
     lons = [p[0] for p in pts]
     lats = [p[1] for p in pts]
     return ((min(lons), min(lats)), (max(lons), max(lats)))
+
+
+# --- the coordinator's home map: a small page, the data fetched as GeoJSON ---
+
+# Marker shape per request status on the home map (not colour alone; see static/staff-map.js).
+STATUS_SHAPES: dict[str, str] = {
+    "baru": "square",
+    "terverifikasi": "circle",
+    "terjadwal": "diamond",
+    "gagal": "triangle",
+}
+
+
+class StaffMapHook(MacroElement):
+    """Hand the folium map and its base layers to ``static/staff-map.js`` (``window.jbStaffMap``).
+
+    The script adds the layer control, the areas, the requests and the routes it fetches.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            window.jbStaffMap = {
+                map: {{ this._parent.get_name() }},
+                roads: {{ this.roads_name or "null" }},
+                tiles: {{ this.tiles_name or "null" }},
+                config: {{ this.config|tojson }}
+            };
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, *, config: dict[str, Any], roads_name: str, tiles_name: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "StaffMapHook"
+        self.config = config
+        self.roads_name = roads_name
+        self.tiles_name = tiles_name
+
+
+def make_staff_home_map(*, view: MapView, assets: MapAssets, config: dict[str, Any]) -> folium.Map:
+    """The base of the coordinator's home map: view, road layer or tiles, depot; no data.
+
+    Requests, routes and areas are fetched by ``static/staff-map.js`` from the GeoJSON
+    endpoints named in ``config`` (so the page stays small whatever the backlog).
+
+    Parameters
+    ----------
+    view
+        Centre, bounds and depot.
+    assets
+        Local Leaflet URLs, the road layer URL and the tile URL template (or None).
+    config
+        JSON-ready settings for the script: data URLs, labels, colours and shapes.
+
+    Returns
+    -------
+    folium.Map
+    """
+    m = _base_map(view, assets)
+    _add_depot(m, view)
+    names = {type(child).__name__: child.get_name() for child in m._children.values()}
+    StaffMapHook(
+        config={
+            **config,
+            "categories": [
+                {"key": c, "label": CATEGORY_LABELS[c], "color": color}
+                for c, color in CATEGORY_COLORS.items()
+            ],
+            "statuses": [
+                {"key": s, "label": STATUS_LABELS[s], "shape": shape}
+                for s, shape in STATUS_SHAPES.items()
+            ],
+        },
+        roads_name=names.get("RoadLayer", ""),
+        tiles_name=names.get("TileLayer", ""),
+    ).add_to(m)
+    return m
+
+
+def name_initials(name: str) -> str:
+    """``Siti Aminah`` -> ``S. A.``: how a resident's name reaches the home map."""
+    return " ".join(f"{part[0].upper()}." for part in name.split() if part[:1].isalnum())
+
+
+def _rounded(value: float) -> float:
+    return round(value, 5)  # about 1 m
+
+
+def requests_geojson(points: Sequence[RequestPoint]) -> dict[str, Any]:
+    """Requests as a compact GeoJSON FeatureCollection for the home map.
+
+    Property keys are short (the response is thousands of features): ``i`` id, ``c`` tracking
+    code, ``k`` category, ``s`` status, ``kc`` kecamatan, ``kl`` kelurahan, ``rw`` RW,
+    ``n`` persons, ``nm`` name initials (never the whole name, never NIK or phone),
+    ``l`` 1 when the location is to be confirmed. Coordinates have 5 decimals (about 1 m).
+
+    Parameters
+    ----------
+    points
+        Requests with a location.
+
+    Returns
+    -------
+    dict
+    """
+    features = []
+    for p in points:
+        props: dict[str, Any] = {
+            "i": p.request_id,
+            "c": p.tracking_code,
+            "k": p.category,
+            "s": p.status,
+            "kc": p.kecamatan,
+            "kl": p.kelurahan,
+            "rw": p.rw,
+            "n": p.persons,
+            "nm": name_initials(p.person_name),
+        }
+        if p.needs_location_check:
+            props["l"] = 1
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [_rounded(p.lon), _rounded(p.lat)]},
+                "properties": props,
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def routes_geojson(routes: Sequence[RouteLine]) -> dict[str, Any]:
+    """Routes as GeoJSON: one LineString per route and one Point per numbered stop.
+
+    Line properties: ``t`` team id, ``tn`` team name, ``col`` team colour, ``d`` date
+    (ISO), ``km``, ``min`` travel minutes, ``ns`` stops. Stop properties: ``t``, ``tn``,
+    ``col``, ``d``, ``q`` sequence, ``a`` arrival (HH:MM), ``c`` tracking code, ``sid`` stop
+    id, ``o`` outcome label once recorded.
+
+    Parameters
+    ----------
+    routes
+        Routes with their road path and stops.
+
+    Returns
+    -------
+    dict
+    """
+    features: list[dict[str, Any]] = []
+    for r in sorted(routes, key=lambda r: (r.route_date, r.team_index)):
+        team = {"t": r.team_id, "tn": r.team_name, "col": team_color(r.team_index)}
+        day = r.route_date.isoformat()
+        path = _dedup([(_rounded(lon), _rounded(lat)) for lon, lat in r.path])
+        if len(path) >= 2:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "LineString", "coordinates": path},
+                    "properties": {
+                        **team,
+                        "d": day,
+                        "km": round(r.distance_m / 1000, 1),
+                        "min": round(r.travel_time_s / 60),
+                        "ns": len(r.stops),
+                    },
+                }
+            )
+        for stop in r.stops:
+            props: dict[str, Any] = {
+                **team,
+                "d": day,
+                "q": stop.sequence,
+                "a": f"{stop.arrival:%H:%M}",
+                "c": stop.tracking_code,
+                "sid": stop.stop_id,
+            }
+            if stop.outcome:
+                props["o"] = OUTCOME_LABELS.get(stop.outcome, stop.outcome)
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [_rounded(stop.lon), _rounded(stop.lat)],
+                    },
+                    "properties": props,
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _dedup(path: list[tuple[float, float]]) -> list[list[float]]:
+    """Drop repeated points (legs meet at stops; rounding merges close vertices)."""
+    out: list[list[float]] = []
+    for lon, lat in path:
+        if not out or out[-1] != [lon, lat]:
+            out.append([lon, lat])
+    return out
+
+
+def areas_geojson(
+    kelurahan: Sequence[AreaShape], kecamatan: Sequence[tuple[str, dict[str, Any]]]
+) -> dict[str, Any]:
+    """Kelurahan (with open counts, for outlines and the choropleth) and kecamatan outlines.
+
+    Kelurahan properties: ``a`` "kel", ``n`` name, ``kc`` kecamatan, ``j`` open requests,
+    ``f`` fill opacity of the choropleth. Kecamatan: ``a`` "kec", ``n`` name.
+
+    Parameters
+    ----------
+    kelurahan
+        Kelurahan outlines with their counts (geometries already simplified and rounded).
+    kecamatan
+        ``(name, geometry)`` of each kecamatan.
+
+    Returns
+    -------
+    dict
+    """
+    top = max((a.count for a in kelurahan), default=0)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": geometry,
+            "properties": {"a": "kec", "n": name},
+        }
+        for name, geometry in kecamatan
+    ]
+    features.extend(
+        {
+            "type": "Feature",
+            "geometry": a.geometry,
+            "properties": {
+                "a": "kel",
+                "n": a.name,
+                "kc": a.kecamatan,
+                "j": a.count,
+                "f": _shade(a.count, top),
+            },
+        }
+        for a in kelurahan
+    )
+    return {"type": "FeatureCollection", "features": features}

@@ -9,10 +9,19 @@ from typing import Any
 
 from flask import Flask
 
-from outreach.extensions import babel, csrf, limiter, login_manager
+from outreach.extensions import babel, compress, csrf, limiter, login_manager
 from outreach.privacy import mask_nik, mask_phone
 
 OSM_CREDIT = "&copy; OpenStreetMap contributors"
+# What Flask-Compress gzips: pages, the map's GeoJSON, JSON, scripts and styles.
+COMPRESS_MIMETYPES = [
+    "text/html",
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/geo+json",
+]
 
 
 def register_web(app: Flask) -> None:
@@ -20,6 +29,13 @@ def register_web(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: app.config["BABEL_DEFAULT_LOCALE"])
     limiter.init_app(app)
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESS_MIMETYPES)
+    app.config.setdefault("COMPRESS_ALGORITHM", "gzip")
+    app.config.setdefault("COMPRESS_LEVEL", 6)
+    # Files (send_file: static, vendor, the precompressed road layer) are streamed and left
+    # alone: compressing a stream would keep the file open past the response.
+    app.config.setdefault("COMPRESS_STREAMS", False)
+    compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Silakan masuk untuk membuka halaman ini."

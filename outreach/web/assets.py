@@ -19,6 +19,8 @@ VENDOR_DIRS: dict[str, Path] = {
     "leaflet": Path(xs_leaflet.BASE_DIR),
     # IndexedDB key-value store: the field page's offline queue of outcomes.
     "idb-keyval": NODE_MODULES / "idb-keyval" / "dist",
+    # Marker clusters on the coordinator's map (thousands of requests).
+    "leaflet.markercluster": NODE_MODULES / "leaflet.markercluster" / "dist",
 }
 
 

@@ -6,13 +6,17 @@ The views gather plain data from the database (:mod:`outreach.web.mapping_data`)
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
     abort,
     current_app,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -20,6 +24,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,7 +38,7 @@ from outreach.render.style import team_color
 from outreach.visits import OUTCOME_LABELS
 from outreach.web import mapping_data
 from outreach.web.auth import is_staff
-from outreach.web.permissions import has_permission, home_url
+from outreach.web.permissions import has_permission, home_url, permission_required
 
 bp = Blueprint("main", __name__)
 
@@ -123,25 +128,86 @@ def roads_geojson() -> ResponseReturnValue:
 def _home_map(
     session: Session, office: models.Office, region: models.RegionImport, *, staff: bool
 ) -> tuple[maps.MapParts, dict[str, int]]:
-    """Build the staff map (every request, routes) or the public one (counts only)."""
+    """The staff map's base (its data is fetched by the page) or the public one (counts only)."""
     assets = mapping_data.map_assets(region)
     view = mapping_data.map_view(office, region)
-    areas = mapping_data.area_shapes(
-        session, office.region_slug, mapping_data.open_counts(session, office.id)
-    )
+    counts = mapping_data.open_counts(session, office.id)
     if not staff:
         # Visitors never get individual requests: not even masked, not even their points.
+        areas = mapping_data.area_shapes(session, office.region_slug, counts)
         m = maps.make_public_map(view=view, assets=assets, areas=areas)
         return maps.map_parts(m), {"requests": sum(a.count for a in areas)}
-    points = mapping_data.request_points(session, office.id)
-    routes = mapping_data.route_lines(session, office, mapping_data.office_today(office))
-    m = maps.make_staff_map(view=view, assets=assets, areas=areas, requests=points, routes=routes)
-    return maps.map_parts(m), {
-        "requests": len(points),
-        "new": sum(1 for p in points if p.status == "baru"),
-        "routes": len(routes),
-        "days": len({r.route_date for r in routes}),
+    config = {
+        **mapping_data.home_map_urls(),
+        "today": mapping_data.office_today(office).isoformat(),
     }
+    m = maps.make_staff_home_map(view=view, assets=assets, config=config)
+    return maps.map_parts(m), {"requests": sum(counts.values())}
+
+
+@bp.route("/peta/permohonan.geojson")
+@permission_required("map.staff")
+def requests_geojson() -> ResponseReturnValue:
+    """Open requests of the office as GeoJSON for the home map (names as initials only)."""
+    session = get_session()
+    office = _office(session)
+    points = mapping_data.home_request_points(session, office.id)
+    return _geojson(maps.requests_geojson(points))
+
+
+@bp.route("/peta/rute.geojson")
+@permission_required("map.staff")
+def routes_geojson() -> ResponseReturnValue:
+    """Approved routes of ``tanggal`` (YYYY-MM-DD), or of the next route days."""
+    session = get_session()
+    office = _office(session)
+    raw = request.args.get("tanggal", "").strip()
+    day: dt.date | None = None
+    if raw:
+        try:
+            day = dt.date.fromisoformat(raw)
+        except ValueError:
+            msg = _("Tanggal tidak valid: gunakan format TTTT-BB-HH, misalnya 2026-11-23.")
+            return jsonify(error=msg), 400
+    routes = mapping_data.approved_route_lines(
+        session, office, today=mapping_data.office_today(office), day=day
+    )
+    return _geojson(maps.routes_geojson(routes))
+
+
+@bp.route("/peta/wilayah.geojson")
+@permission_required("map.staff")
+def areas_geojson() -> ResponseReturnValue:
+    """Kecamatan and kelurahan outlines with open requests per kelurahan (the choropleth)."""
+    session = get_session()
+    office = _office(session)
+    region = mapping_data.office_region(session, office)
+    if region is None:
+        abort(404)
+    kelurahan, kecamatan = mapping_data.home_areas(
+        session, region, mapping_data.open_counts(session, office.id)
+    )
+    return _geojson(maps.areas_geojson(kelurahan, kecamatan))
+
+
+def _office(session: Session) -> models.Office:
+    office = session.scalar(select(models.Office).order_by(models.Office.id))
+    if office is None:
+        abort(404)
+    return office
+
+
+def _geojson(data: dict[str, Any]) -> ResponseReturnValue:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # Personal data (initials, codes): private to the signed-in user, never stored by a proxy.
+    return (
+        body,
+        200,
+        {
+            "Content-Type": "application/geo+json; charset=utf-8",
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 def _url(endpoint: str) -> str | None:

@@ -136,72 +136,6 @@ def _rounded(value: Any) -> Any:
     return value
 
 
-def request_points(session: Session, office_id: int) -> list[RequestPoint]:
-    """Open requests with a point, for the staff map (render masks NIK and phone)."""
-    rows = session.scalars(
-        select(models.ServiceRequest)
-        .where(
-            models.ServiceRequest.office_id == office_id,
-            models.ServiceRequest.status.in_(ACTIVE_STATUSES),
-            models.ServiceRequest.lon.is_not(None),
-            models.ServiceRequest.lat.is_not(None),
-        )
-        .options(selectinload(models.ServiceRequest.kelurahan))
-        .order_by(models.ServiceRequest.id)
-    )
-    has_detail = DETAIL_ENDPOINT in current_app.view_functions
-    return [
-        RequestPoint(
-            tracking_code=r.tracking_code,
-            category=r.category,
-            status=r.status,
-            lon=float(r.lon or 0.0),
-            lat=float(r.lat or 0.0),
-            kelurahan=r.kelurahan.name if r.kelurahan else "",
-            rt=r.rt,
-            rw=r.rw,
-            persons=r.persons,
-            person_name=r.person_name,
-            nik=r.nik,
-            phone=r.phone,
-            services=tuple(str(s) for s in r.services),
-            needs_location_check=r.needs_location_check,
-            detail_url=url_for(DETAIL_ENDPOINT, request_id=r.id) if has_detail else "",
-        )
-        for r in rows
-    ]
-
-
-def route_lines(session: Session, office: models.Office, today: dt.date) -> list[RouteLine]:
-    """Routes from today on, from the newest plan that is not superseded for each day."""
-    rows = session.scalars(
-        select(models.Route)
-        .join(models.Plan)
-        .where(
-            models.Plan.office_id == office.id,
-            models.Plan.status != models.PlanStatus.SUPERSEDED.value,
-            models.Route.route_date >= today,
-        )
-        .options(
-            selectinload(models.Route.stops).selectinload(models.Stop.request),
-            selectinload(models.Route.stops).selectinload(models.Stop.outcome),
-            selectinload(models.Route.team),
-            selectinload(models.Route.plan),
-        )
-        .order_by(models.Route.route_date, models.Plan.created_at.desc(), models.Route.id)
-    ).all()
-    newest_plan: dict[dt.date, int] = {}
-    for route in rows:
-        newest_plan.setdefault(route.route_date, route.plan_id)
-    team_order = {team.id: i for i, team in enumerate(office.teams)}
-    depot = (office.depot_lon, office.depot_lat)
-    return [
-        route_line(route, team_order.get(route.team_id, 0), depot)
-        for route in rows
-        if newest_plan[route.route_date] == route.plan_id
-    ]
-
-
 def route_line(route: models.Route, team_index: int, depot: LonLat) -> RouteLine:
     """A stored route as a line along the road geometry of its legs, with numbered stops."""
     path: list[LonLat] = [depot]
@@ -231,6 +165,7 @@ def route_line(route: models.Route, team_index: int, depot: LonLat) -> RouteLine
         stops=tuple(stops),
         travel_time_s=route.travel_time_s,
         distance_m=route.distance_m,
+        team_id=route.team_id,
     )
 
 
@@ -247,3 +182,179 @@ def road_layer_files(region: models.RegionImport, cache_dir: Path) -> RoadGeoJso
         key=f"{region.slug}-{file_sha256(Path(region.roads_file))[:20]}",
         load_graph=lambda: road_graph(region.source_dir, cache_dir),
     )
+
+
+# --- the coordinator's home map: data fetched by static/staff-map.js ---
+
+# Days of approved routes the home map offers when no day is asked for.
+ROUTE_DAYS = 5
+# Area outlines per (region slug, import time): the same for every request of a process.
+_AREA_CACHE: dict[tuple[str, str], tuple[list[AreaShape], list[tuple[str, dict[str, Any]]]]] = {}
+
+
+def home_request_points(session: Session, office_id: int) -> list[RequestPoint]:
+    """Open requests with a point, read column by column (thousands, no ORM objects)."""
+    rows = session.execute(
+        select(
+            models.ServiceRequest.id,
+            models.ServiceRequest.tracking_code,
+            models.ServiceRequest.category,
+            models.ServiceRequest.status,
+            models.ServiceRequest.lon,
+            models.ServiceRequest.lat,
+            models.ServiceRequest.rw,
+            models.ServiceRequest.persons,
+            models.ServiceRequest.person_name,
+            models.ServiceRequest.location_source,
+            models.ServiceRequest.location_confirmed,
+            models.Kelurahan.name,
+            models.Kecamatan.name,
+        )
+        .outerjoin(models.Kelurahan, models.Kelurahan.id == models.ServiceRequest.kelurahan_id)
+        .outerjoin(models.Kecamatan, models.Kecamatan.id == models.Kelurahan.kecamatan_id)
+        .where(
+            models.ServiceRequest.office_id == office_id,
+            models.ServiceRequest.status.in_(ACTIVE_STATUSES),
+            models.ServiceRequest.lon.is_not(None),
+            models.ServiceRequest.lat.is_not(None),
+        )
+        .order_by(models.ServiceRequest.id)
+    )
+    return [
+        RequestPoint(
+            request_id=rid,
+            tracking_code=code,
+            category=category,
+            status=status,
+            lon=float(lon or 0.0),
+            lat=float(lat or 0.0),
+            rw=rw or "",
+            persons=persons,
+            person_name=name or "",
+            needs_location_check=_needs_check(source, confirmed),
+            kelurahan=kel or "",
+            kecamatan=kec or "",
+        )
+        for (
+            rid,
+            code,
+            category,
+            status,
+            lon,
+            lat,
+            rw,
+            persons,
+            name,
+            source,
+            confirmed,
+            kel,
+            kec,
+        ) in rows
+    ]
+
+
+def _needs_check(source: str | None, confirmed: bool | None) -> bool:
+    """As ``ServiceRequest.needs_location_check``, from the two columns."""
+    return not confirmed and source in {
+        models.LocationSource.KELURAHAN.value,
+        models.LocationSource.NONE.value,
+    }
+
+
+def approved_route_lines(
+    session: Session, office: models.Office, *, today: dt.date, day: dt.date | None = None
+) -> list[RouteLine]:
+    """Approved routes of ``day``, or of the first :data:`ROUTE_DAYS` route days from today."""
+    from outreach.planning.records import route_is_approved
+
+    stmt = (
+        select(models.Route)
+        .join(models.Plan)
+        .where(models.Plan.office_id == office.id, route_is_approved())
+        .options(
+            selectinload(models.Route.stops).selectinload(models.Stop.request),
+            selectinload(models.Route.stops).selectinload(models.Stop.outcome),
+            selectinload(models.Route.team),
+        )
+        .order_by(models.Route.route_date, models.Route.id)
+    )
+    if day is not None:
+        stmt = stmt.where(models.Route.route_date == day)
+    else:
+        days = session.scalars(
+            select(models.Route.route_date)
+            .join(models.Plan)
+            .where(
+                models.Plan.office_id == office.id,
+                route_is_approved(),
+                models.Route.route_date >= today,
+            )
+            .distinct()
+            .order_by(models.Route.route_date)
+            .limit(ROUTE_DAYS)
+        ).all()
+        stmt = stmt.where(models.Route.route_date.in_(days))
+    team_order = {team.id: i for i, team in enumerate(office.teams)}
+    depot = (office.depot_lon, office.depot_lat)
+    return [
+        route_line(route, team_order.get(route.team_id, 0), depot)
+        for route in session.scalars(stmt)
+    ]
+
+
+def home_areas(
+    session: Session, region: models.RegionImport, counts: dict[int, int]
+) -> tuple[list[AreaShape], list[tuple[str, dict[str, Any]]]]:
+    """Kelurahan outlines with open counts, and kecamatan outlines (outlines cached)."""
+    key = (region.slug, region.imported_at.isoformat())
+    if key not in _AREA_CACHE:
+        kel_rows = session.scalars(
+            select(models.Kelurahan)
+            .where(models.Kelurahan.region_slug == region.slug)
+            .options(selectinload(models.Kelurahan.kecamatan))
+            .order_by(models.Kelurahan.code)
+        )
+        kelurahan = [
+            AreaShape(
+                code=str(row.id),  # the id: counts are per kelurahan id
+                name=row.name,
+                kecamatan=row.kecamatan.name,
+                geometry=_rounded(mapping(wkt.loads(row.geometry_wkt).simplify(AREA_SIMPLIFY_DEG))),
+            )
+            for row in kel_rows
+        ]
+        kecamatan = [
+            (row.name, _rounded(mapping(wkt.loads(row.geometry_wkt).simplify(AREA_SIMPLIFY_DEG))))
+            for row in session.scalars(
+                select(models.Kecamatan)
+                .where(models.Kecamatan.region_slug == region.slug)
+                .order_by(models.Kecamatan.code)
+            )
+        ]
+        _AREA_CACHE[key] = (kelurahan, kecamatan)
+    kelurahan, kecamatan = _AREA_CACHE[key]
+    return [
+        AreaShape(
+            code=a.code,
+            name=a.name,
+            kecamatan=a.kecamatan,
+            geometry=a.geometry,
+            count=counts.get(int(a.code), 0),
+        )
+        for a in kelurahan
+    ], kecamatan
+
+
+def home_map_urls() -> dict[str, str]:
+    """URLs the home map script fetches and links to."""
+    detail = (
+        url_for(DETAIL_ENDPOINT, request_id=0)[:-1] + "{id}"
+        if DETAIL_ENDPOINT in current_app.view_functions
+        else ""
+    )
+    return {
+        "requestsUrl": url_for("main.requests_geojson"),
+        "routesUrl": url_for("main.routes_geojson"),
+        "areasUrl": url_for("main.areas_geojson"),
+        "detailUrl": detail,
+    }

@@ -116,11 +116,11 @@ def permission_required(name: str) -> Callable[[F], F]:
 
 
 def _wants_json() -> bool:
-    """A script's request (JSON body, JSON accepted, or a ``.json`` address): answer JSON."""
+    """A script's request (JSON body, JSON accepted, a ``.json``/``.geojson`` address)."""
     return (
         request.is_json
         or request.accept_mimetypes.best == "application/json"
-        or request.path.endswith(".json")
+        or request.path.endswith((".json", ".geojson"))
     )
 
 

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
+from outreach import models
 from outreach.db import get_session
 from tests.conftest import make_test_app
 from tests.render.sample_data import NIKS, STAFF, add_sample_region, write_sample_pack
@@ -50,6 +52,11 @@ def live_app(tmp_path: Path, request: pytest.FixtureRequest) -> Flask:
         with app.app_context():
             pack = write_sample_pack(tmp_path / "kota-contoh")
             add_sample_region(get_session(), pack, cache_dir=tmp_path / "cache")
+            # The home map shows approved routes only: approve the sample's route.
+            for plan in get_session().scalars(select(models.Plan)):
+                plan.status = models.PlanStatus.APPROVED.value
+                for route in plan.routes:
+                    route.approved = True
             get_session().commit()
     return app
 
@@ -73,6 +80,12 @@ def _credit(page: Any) -> str:
     return str(box.inner_text())
 
 
+def _wait_for_data(page: Any) -> int:
+    """The staff map script fetched its GeoJSON and drew it: the requests shown."""
+    page.wait_for_selector(f"{MAP}[data-ready='1']", state="attached")
+    return int(page.get_attribute(MAP, "data-markers"))
+
+
 def test_staff_map_offline_draws_roads_markers_and_credit(live_server: str, page: Any) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -81,22 +94,20 @@ def test_staff_map_offline_draws_roads_markers_and_credit(live_server: str, page
     assert page.evaluate("L.version") == "1.9.3"
     assert _wait_for_roads(page) >= 2  # the 3x3 street grid, merged into lines per class
     assert page.locator(f"{MAP} canvas").count() >= 1  # the road layer's canvas
+    assert _wait_for_data(page) == 3  # one marker per request, fetched as GeoJSON
     counts = page.evaluate(LAYER_COUNTS)
-    assert counts["circles"] == 3  # one marker per request
-    assert counts["polygons"] == 2  # kelurahan outlines
+    assert counts["polygons"] >= 2  # kelurahan (and kecamatan) outlines
     assert counts["lines"] >= 1 and counts["markers"] >= 2  # route, stop badge, office
-    assert page.locator(f"{MAP} path.leaflet-interactive").count() >= 5
+    assert page.locator(".jb-stop").count() == 1
     assert CREDIT in _credit(page)
-    # A popup shows the NIK masked, never whole.
+    # A popup shows initials only, never the name, NIK or phone.
     page.evaluate(
-        """() => {
-        const map = window[document.querySelector('.folium-map').id];
-        map.eachLayer((l) => { if (l instanceof L.CircleMarker && l.getPopup()) {
-            if (!document.querySelector('.leaflet-popup')) { l.openPopup(); } } });
-    }"""
+        """() => { const c = window.jbStaffMap.requests, m = c.getLayers()[0];
+            c.zoomToShowLayer(m, () => m.openPopup()); }"""
     )
+    page.wait_for_selector(".leaflet-popup-content")
     popup = page.locator(".leaflet-popup-content").inner_text()
-    assert "Kategori" in popup and "*" in popup
+    assert "Kategori" in popup and "JB-" in popup
     assert not any(nik in page.content() for nik in NIKS)
     page.screenshot(path="/tmp/jb-home-staff-offline.png")
     assert errors == []
@@ -134,8 +145,8 @@ def test_demo_map_of_yogyakarta(live_server: str, page: Any) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
     _sign_in(page, live_server)
     assert _wait_for_roads(page) > 5000
+    assert _wait_for_data(page) > 120  # the active demo requests with a point
     counts = page.evaluate(LAYER_COUNTS)
-    assert counts["circles"] > 120  # the active demo requests with a point
-    assert counts["polygons"] == 45  # every kelurahan of Kota Yogyakarta
+    assert counts["polygons"] == 45 + 14  # every kelurahan and kecamatan of Kota Yogyakarta
     assert CREDIT in _credit(page)
     page.screenshot(path="/tmp/jb-home-yogyakarta.png")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -64,5 +65,43 @@ def test_a_team_name_with_html_shows_as_text(
         assert any('<img src=x onerror="window.__xss=1">Tim Mawar' in t for t in texts)
         assert page.evaluate("window.__xss") is None
         assert page.locator(".leaflet-tooltip img").count() == 0
+    finally:
+        context.close()
+
+
+def test_a_team_name_with_html_shows_as_text_on_the_home_map(
+    live_server: str, field_app: tuple[Flask, FieldDay], browser: Any
+) -> None:
+    app, _ = field_app
+    with app.app_context():
+        session = get_session()
+        # The home map offers route days from today on: move the field day ahead.
+        for route in session.scalars(select(models.Route)):
+            route.route_date = dt.date.today() + dt.timedelta(days=7)
+        session.commit()
+    context = local_context(browser, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(live_server + "/auth/masuk")
+        page.fill("input[name=username]", COORDINATOR[0])
+        page.fill("input[name=password]", COORDINATOR[1])
+        page.click("button[type=submit]")
+        page.wait_for_selector(".folium-map[data-ready='1']", state="attached")
+        page.wait_for_selector(".jb-stop-icon")
+        page.evaluate(
+            """() => document.querySelectorAll('.jb-stop-icon, path.leaflet-interactive')
+                .forEach(el => el.dispatchEvent(new MouseEvent('mouseover', {bubbles: true})))"""
+        )
+        page.wait_for_selector(".leaflet-tooltip")
+        texts = page.eval_on_selector_all(".leaflet-tooltip", "els => els.map(e => e.textContent)")
+        assert any(EVIL in t for t in texts)
+        # The team filter and the legend show the name as text too.
+        options = page.eval_on_selector_all(
+            "select[data-filter=team] option", "els => els.map(e => e.textContent)"
+        )
+        assert EVIL in options
+        assert EVIL in page.locator(".jb-staff-legend").inner_text()
+        assert page.evaluate("window.__xss") is None
+        assert page.locator(".leaflet-tooltip img, .jb-staff-legend img").count() == 0
     finally:
         context.close()

@@ -45,3 +45,12 @@ def test_people_have_valid_nik_and_phone() -> None:
     assert len(niks) == 200
     phone = people.phone()
     assert normalise_phone(phone) == phone
+
+
+def test_five_thousand_residents_of_one_kecamatan_have_distinct_niks() -> None:
+    """``seed-demo --requests 5000`` puts thousands of people in one kecamatan."""
+    today = dt.date(2026, 11, 22)
+    people = PeopleFactory(random.Random(2), Faker("id_ID"), today)
+    niks = [people.person("34.71.13", min_age=60, max_age=70).nik for _ in range(5000)]
+    assert len(set(niks)) == 5000
+    assert all(len(n) == 16 and n.startswith("347113") for n in niks)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from outreach import models
+from outreach.cli import seed_demo
 from outreach.db import get_session
 from outreach.demo.places import RESIDENTIAL_HIGHWAYS
 from outreach.geo.locate import AreaIndex
@@ -269,3 +270,13 @@ def test_an_office_that_is_not_demo_data_is_left_alone(tmp_path: Path) -> None:
         assert get_session().scalar(select(models.ServiceRequest)) is None
         office = get_session().scalar(select(models.Office))
         assert office is not None and office.name == "Kantor Asli"
+
+
+def test_up_to_5000_requests(tmp_path: Path) -> None:
+    """5,000 is the most (the coordinator's map is measured with that many), 150 the default."""
+    app = make_test_app(tmp_path)
+    runner = app.test_cli_runner()
+    res = runner.invoke(args=["outreach", "seed-demo", "--requests", "5001"])
+    assert res.exit_code == 2 and "1<=x<=5000" in res.output
+    option = next(p for p in seed_demo.params if p.name == "n_requests")
+    assert option.default == 150

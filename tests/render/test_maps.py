@@ -13,12 +13,17 @@ from outreach.render.mapdata import (
     RouteStopPoint,
 )
 from outreach.render.maps import (
+    areas_geojson,
     extent,
     find_external_urls,
     format_day,
     make_public_map,
+    make_staff_home_map,
     make_staff_map,
     map_parts,
+    name_initials,
+    requests_geojson,
+    routes_geojson,
 )
 
 TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -152,3 +157,88 @@ def test_small_helpers() -> None:
     assert find_external_urls("x http://127.0.0.1:5000/a https://cdn.example/x.js") == [
         "https://cdn.example/x.js"
     ]
+
+
+# --- the coordinator's home map: base page and GeoJSON ---
+
+
+def test_home_map_base_carries_no_data_and_hands_over_the_map() -> None:
+    config = {"requestsUrl": "/peta/permohonan.geojson", "detailUrl": "/k/{id}"}
+    html = _html(make_staff_home_map(view=VIEW, assets=_assets(), config=config))
+    assert "window.jbStaffMap" in html and "/peta/permohonan.geojson" in html
+    assert "roads: road_layer_" in html and "tiles: null" in html
+    assert "circleMarker" not in html and "Kricak" not in html
+    assert '"shape": "triangle"' in html  # status shapes for the script's legend
+    assert find_external_urls(html) == []
+    tiled = _html(make_staff_home_map(view=VIEW, assets=_assets(tiles=TILES), config={}))
+    assert "tiles: tile_layer_" in tiled
+
+
+def test_name_initials() -> None:
+    assert name_initials("Siti Aminah") == "S. A."
+    assert name_initials("  m. yusuf  ") == "M. Y."
+    assert name_initials("") == ""
+
+
+def test_requests_geojson_is_compact_and_keeps_no_name_or_numbers() -> None:
+    point = _point(
+        lon=110.3651234567,
+        request_id=7,
+        kecamatan="Tegalrejo",
+        rw="3",
+        persons=2,
+        needs_location_check=True,
+    )
+    data = requests_geojson([point, _point(tracking_code="JB-B")])
+    first = data["features"][0]
+    assert first["geometry"]["coordinates"] == [110.36512, -7.785]
+    assert first["properties"] == {
+        "i": 7,
+        "c": "JB-AAAA-AA2",
+        "k": "lansia",
+        "s": "terverifikasi",
+        "kc": "Tegalrejo",
+        "kl": "Kricak",
+        "rw": "3",
+        "n": 2,
+        "nm": "S.",
+        "l": 1,
+    }
+    assert "l" not in data["features"][1]["properties"]
+    text = str(data)
+    assert "Sutinah" not in text and NIK not in text and PHONE not in text
+
+
+def test_routes_geojson_lines_and_numbered_stops() -> None:
+    day = dt.date(2025, 11, 24)
+    stop = RouteStopPoint(
+        1, 110.366, -7.786, dt.datetime(2025, 11, 24, 8, 20), "JB-X", 5, "selesai"
+    )
+    path = ((110.365, -7.789), (110.365, -7.789), (110.366, -7.786))
+    routes = [RouteLine("<b>Tim</b>", 1, day, path, (stop,), 600, 1250, team_id=3)]
+    data = routes_geojson(routes)
+    line, point = data["features"]
+    assert line["geometry"]["coordinates"] == [[110.365, -7.789], [110.366, -7.786]]
+    assert line["properties"] == {
+        "t": 3,
+        "tn": "<b>Tim</b>",
+        "col": "#b0245f",
+        "d": "2025-11-24",
+        "km": 1.2,
+        "min": 10,
+        "ns": 1,
+    }
+    assert point["properties"]["q"] == 1 and point["properties"]["a"] == "08:20"
+    assert point["properties"]["o"] == "Selesai" and point["properties"]["sid"] == 5
+
+
+def test_areas_geojson_kecamatan_and_shaded_kelurahan() -> None:
+    areas = [
+        AreaShape("1", "Kricak", "Tegalrejo", SQUARE, count=4),
+        AreaShape("2", "Bener", "Tegalrejo", SQUARE, count=0),
+    ]
+    data = areas_geojson(areas, [("Tegalrejo", SQUARE)])
+    kinds = [f["properties"]["a"] for f in data["features"]]
+    assert kinds == ["kec", "kel", "kel"]
+    kricak, bener = data["features"][1]["properties"], data["features"][2]["properties"]
+    assert kricak["j"] == 4 and kricak["f"] > bener["f"] and kricak["kc"] == "Tegalrejo"
