@@ -297,7 +297,7 @@ def region_list() -> None:
 
 
 @outreach_cli.command("seed-demo")
-@click.option("--requests", "n_requests", type=click.IntRange(1, 2000), default=150)
+@click.option("--requests", "n_requests", type=click.IntRange(1, 5000), default=150)
 @click.option("--seed", type=int, default=42, help="Same seed, same demo.")
 @click.option("--region", "region_slug", default=None, help="Default: DEFAULT_REGION.")
 @click.option("--reset", is_flag=True, help="Replace earlier demo data.")
@@ -343,17 +343,31 @@ def seed_demo(n_requests: int, seed: int, region_slug: str | None, reset: bool) 
 @click.option("--seed", type=int, default=None, help="Default: PLANNING_SEED.")
 @click.option("--replan-approved", is_flag=True, help="Plan approved routes of the days again.")
 @click.option("--approve", is_flag=True, help="Approve the plan right away.")
+@click.option("--allow-past", is_flag=True, help="Accept a --date before the office's today.")
 @one_line_errors
 def plan_command(
-    start: Any, days: int, teams: str, seed: int | None, replan_approved: bool, approve: bool
+    start: Any,
+    days: int,
+    teams: str,
+    seed: int | None,
+    replan_approved: bool,
+    approve: bool,
+    allow_past: bool,
 ) -> None:
     """Plan routes for the backlog from --date over --days working days."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
     from outreach.geo.network import travel_model_for
     from outreach.office import get_office
     from outreach.planning.service import approve_plan, create_plan, describe_plan
 
     session = get_session()
     office = get_office(session)
+    today = dt.datetime.now(ZoneInfo(office.timezone)).date()
+    if start.date() < today and not allow_past:
+        msg = f"--date {start.date().isoformat()} is before today ({today.isoformat()})"
+        raise click.UsageError(f"{msg}; pass --allow-past to plan it anyway.")
     travel = travel_model_for(
         office.region_slug,
         search_dirs=current_app.config["REGIONS_DIRS"],
@@ -541,4 +555,6 @@ def export_command(
 
 def register_cli(app: Flask) -> None:
     """Attach the ``outreach`` command group to ``app``."""
+    from outreach import cli_calendar  # noqa: F401  (adds "outreach calendar" to outreach_cli)
+
     app.cli.add_command(outreach_cli)

@@ -191,6 +191,23 @@ class Site:
             merged.append(window)
         return tuple(merged)
 
+    def start_windows_on(self, day: dt.date) -> tuple[TimeWindow, ...] | None:
+        """When service may *start* on ``day`` so the whole visit ends inside a window.
+
+        Each of :meth:`windows_on` becomes ``[start, end - service_s]`` (a resident home
+        10:00-10:40 with a 34-minute visit: start by 10:06); a window shorter than the service
+        is dropped. ``None`` means any time; ``()`` means no start works that day (nobody home,
+        or every window too short for the visit).
+        """
+        windows = self.windows_on(day)
+        if windows is None:
+            return None
+        return tuple(
+            TimeWindow(w.start_s, w.end_s - self.service_s)
+            for w in windows
+            if w.end_s - self.service_s >= w.start_s
+        )
+
 
 @dataclass(frozen=True)
 class TeamSpec:
@@ -208,9 +225,13 @@ class TeamSpec:
     shift_by_weekday: tuple[tuple[int, TimeWindow | None], ...] = ()
     start: LonLat | None = None
     max_stops: int | None = None
+    # Dates the team is away (sick, training, leave) although it stays active.
+    away: frozenset[dt.date] = frozenset()
 
     def shift_on(self, day: dt.date) -> TimeWindow | None:
-        """The shift on ``day`` (``None``: the team does not work that day)."""
+        """The shift on ``day`` (``None``: the team does not work that day or is away)."""
+        if day in self.away:
+            return None
         for weekday, window in self.shift_by_weekday:
             if weekday == day.weekday():
                 return window if window is None or window.end_s > window.start_s else None
@@ -228,6 +249,43 @@ class BreakRule:
 
 
 @dataclass(frozen=True)
+class OfficeDays:
+    """Which dates an office makes home visits on.
+
+    A date is a working day when it is one of ``weekdays`` (0 = Monday; never Sunday), not a
+    national holiday or cuti bersama, and not in ``closed``; a date in ``opened`` is a working
+    day whatever its weekday or holiday (an office that keeps services running on cuti
+    bersama, or opens a Saturday).
+    """
+
+    weekdays: frozenset[int] = frozenset(range(6))
+    closed: tuple[tuple[dt.date, str], ...] = ()  # (date, why): regional holiday, office event
+    opened: frozenset[dt.date] = frozenset()
+
+
+@dataclass(frozen=True)
+class HoursPeriod:
+    """Dates with the office's own working hours, e.g. Ramadan (MenPANRB circulars).
+
+    Every team's shift is cut to ``hours`` (on Fridays to end by ``friday_end_s`` when set);
+    the lunch break and the Friday-prayer break last ``break_s`` (0: none) and teams are back
+    by ``sync_deadline_s`` (``None``: the office's usual deadline). Both dates included.
+    """
+
+    name: str
+    start: dt.date
+    end: dt.date
+    hours: TimeWindow
+    friday_end_s: int | None = None
+    break_s: int = 1800
+    sync_deadline_s: int | None = None
+
+    def covers(self, day: dt.date) -> bool:
+        """True when ``day`` lies in the period."""
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
 class PlanRules:
     """Office-wide rules and tuning of the planner (see ``outreach.planning`` for defaults)."""
 
@@ -235,6 +293,10 @@ class PlanRules:
     # Weekdays with home visits (0 = Monday); Sundays and public holidays never are. The
     # office's setting (outreach.planning.records.rules_for) is Monday to Friday by default.
     working_weekdays: frozenset[int] = frozenset(range(6))
+    # The office calendar beyond its weekdays: closures, dates kept open, special hours.
+    closed_days: tuple[tuple[dt.date, str], ...] = ()
+    open_days: frozenset[dt.date] = frozenset()
+    periods: tuple[HoursPeriod, ...] = ()
     daily_card_capacity: int | None = 250  # cards printed per day, all teams together
     lunch: BreakRule | None = BreakRule("istirahat", 12 * 3600, 13 * 3600, 3600)
     friday_break: BreakRule | None = BreakRule("salat_jumat", 41400, 41400, 5400)
@@ -254,6 +316,15 @@ class PlanRules:
     plan_off_network: bool = False
     exploration_level: int | None = None  # None: chosen from the problem size
     threads: int = 2
+
+    @property
+    def office_days(self) -> OfficeDays:
+        """The office's calendar of working days (weekdays, closures, dates kept open)."""
+        return OfficeDays(self.working_weekdays, self.closed_days, self.open_days)
+
+    def period_on(self, day: dt.date) -> HoursPeriod | None:
+        """The special-hours period covering ``day`` (the first one listed), if any."""
+        return next((p for p in self.periods if p.covers(day)), None)
 
 
 @dataclass(frozen=True)

@@ -19,5 +19,9 @@ class PlanningError(OutreachError):
     """A plan could not be made from the given input."""
 
 
+class PlanViolationsError(PlanningError):
+    """A plan breaks rules the independent feasibility check knows: it cannot be approved."""
+
+
 class NotFoundError(OutreachError):
     """A named record (region, request, team, plan) does not exist."""

@@ -31,7 +31,9 @@ def _setup(runner: FlaskCliRunner, slug: str, n_requests: int) -> None:
 
 
 def _plan(runner: FlaskCliRunner, session: Session) -> models.Plan:
-    res = runner.invoke(args=["outreach", "plan", "--date", MONDAY.isoformat(), "--days", "2"])
+    res = runner.invoke(
+        args=["outreach", "plan", "--date", MONDAY.isoformat(), "--days", "2", "--allow-past"]
+    )
     assert res.exit_code == 0, res.output
     plan = session.scalars(select(models.Plan).order_by(models.Plan.id.desc())).first()
     assert plan is not None

@@ -1,13 +1,17 @@
 """Working days, shifts and breaks of a day.
 
 - A working day is one of the office's weekdays for home visits (never Sunday) that is not an
-  Indonesian public holiday or collective leave day (cuti bersama): the ``holidays`` package,
-  categories public and government.
+  Indonesian public holiday or collective leave day (cuti bersama: the ``holidays`` package,
+  categories public and government) nor a closure of the office; a date the office keeps open
+  is one whatever else holds (:class:`~outreach.domain.OfficeDays`).
 - A team's day (:class:`TeamDay`) runs from its shift start at its own start point (or the
   office) back to the office by ``return_by_s``: the earlier of the shift end and the office's
-  sync deadline, because recordings are uploaded at the office.
+  sync deadline, because recordings are uploaded at the office. A team away that day has none;
+  in a special-hours period (Ramadan) the shift is cut to the period's hours and its sync
+  deadline applies (:class:`~outreach.domain.HoursPeriod`).
 - Breaks: lunch (by default 60 minutes starting 12:00-13:00) on ordinary days; on Fridays the
-  Friday-prayer break (by default 11:30-13:00) replaces it. A break applies to a team-day only
+  Friday-prayer break (by default 11:30-13:00) replaces it; a special-hours period sets their
+  length. A break applies to a team-day only
   if it fits inside it (a half-day shift ending 12:00 has none) and is then required whenever
   the team is still out after the break's latest start; a team back at the office earlier
   takes it there, off the route.
@@ -15,6 +19,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -22,7 +27,7 @@ from functools import lru_cache
 
 import holidays
 
-from outreach.domain import BreakRule, PlanRules, TeamSpec, TimeWindow
+from outreach.domain import BreakRule, OfficeDays, PlanRules, TeamSpec, TimeWindow
 
 FRIDAY = 4
 SUNDAY = 6
@@ -55,33 +60,70 @@ def holiday_name(day: dt.date) -> str | None:
 ALL_BUT_SUNDAY = frozenset(range(6))
 
 
-def is_working_day(day: dt.date, weekdays: Collection[int] = ALL_BUT_SUNDAY) -> bool:
-    """True when ``day`` is one of ``weekdays`` (never Sunday) and no Indonesian holiday."""
-    return day.weekday() != SUNDAY and day.weekday() in weekdays and holiday_name(day) is None
+#: An office's working days: its calendar, or just its weekdays (0 = Monday).
+Days = OfficeDays | Collection[int]
 
 
-def iter_working_days(
-    start: dt.date, weekdays: Collection[int] = ALL_BUT_SUNDAY
-) -> Iterator[dt.date]:
+def _office_days(days: Days) -> OfficeDays:
+    return days if isinstance(days, OfficeDays) else OfficeDays(frozenset(days))
+
+
+def closed_reason(day: dt.date, weekdays: Days = ALL_BUT_SUNDAY) -> str | None:
+    """Why the office makes no home visits on ``day``, in Indonesian (``None``: it does).
+
+    In order: a date kept open by the office is open; an office closure (its label); a
+    national holiday or cuti bersama (its name, from ``holidays``); Sunday or a weekday off.
+    """
+    days = _office_days(weekdays)
+    if day in days.opened:
+        return None
+    closed = dict(days.closed)
+    if day in closed:
+        return closed[day] or "Kantor tutup"
+    holiday = holiday_name(day)
+    if holiday is not None:
+        return holiday
+    if day.weekday() == SUNDAY or day.weekday() not in days.weekdays:
+        return "Bukan hari kerja kunjungan"
+    return None
+
+
+def is_working_day(day: dt.date, weekdays: Days = ALL_BUT_SUNDAY) -> bool:
+    """True when the office makes home visits on ``day``.
+
+    ``weekdays`` is the office's calendar (:class:`~outreach.domain.OfficeDays`) or just its
+    weekdays: one of them (never Sunday), no Indonesian holiday or cuti bersama, no closure
+    of the office; a date the office keeps open always is.
+    """
+    return closed_reason(day, weekdays) is None
+
+
+def iter_working_days(start: dt.date, weekdays: Days = ALL_BUT_SUNDAY) -> Iterator[dt.date]:
     """Working days from ``start`` on (``start`` included when it is one), without end.
 
     Raises
     ------
     ValueError
-        ``weekdays`` holds no day from Monday to Saturday (there would be no working day).
+        The calendar has no weekday from Monday to Saturday and no date kept open after
+        ``start`` (there would be no working day).
     """
-    if not set(weekdays) & set(ALL_BUT_SUNDAY):
+    days = _office_days(weekdays)
+    opened_later = max(days.opened, default=dt.date.min) >= start
+    if not days.weekdays & ALL_BUT_SUNDAY and not opened_later:
         msg = "No working weekday (Monday to Saturday) given."
         raise ValueError(msg)
     day = start
     while True:
-        if is_working_day(day, weekdays):
+        if is_working_day(day, days):
             yield day
+        elif not days.weekdays & ALL_BUT_SUNDAY and day > max(days.opened):
+            msg = "No working day after the last date kept open."
+            raise ValueError(msg)
         day += dt.timedelta(days=1)
 
 
 def working_days(
-    start: dt.date, count: int, weekdays: Collection[int] = ALL_BUT_SUNDAY
+    start: dt.date, count: int, weekdays: Days = ALL_BUT_SUNDAY
 ) -> tuple[dt.date, ...]:
     """The first ``count`` working days on or after ``start``.
 
@@ -92,7 +134,8 @@ def working_days(
     count
         How many working days to return (0 or less gives none).
     weekdays
-        The office's weekdays for home visits (0 = Monday; default Monday to Saturday).
+        The office's calendar, or its weekdays for home visits (0 = Monday; default Monday to
+        Saturday).
 
     Returns
     -------
@@ -109,9 +152,7 @@ def working_days(
     return tuple(days)
 
 
-def nth_working_day_after(
-    day: dt.date, n: int, weekdays: Collection[int] = ALL_BUT_SUNDAY
-) -> dt.date:
+def nth_working_day_after(day: dt.date, n: int, weekdays: Days = ALL_BUT_SUNDAY) -> dt.date:
     """The ``n``-th working day after ``day`` (``n >= 1``)."""
     following = iter_working_days(day + dt.timedelta(days=1), weekdays)
     for found, candidate in enumerate(following, start=1):
@@ -121,16 +162,44 @@ def nth_working_day_after(
 
 
 def break_rules_on(day: dt.date, rules: PlanRules) -> tuple[BreakRule, ...]:
-    """Breaks of ``day`` before fitting them to a shift: Friday prayer or lunch."""
+    """Breaks of ``day`` before fitting them to a shift: Friday prayer or lunch.
+
+    In a special-hours period (Ramadan) the break lasts the period's ``break_s`` (none when 0).
+    """
     chosen = rules.friday_break if day.weekday() == FRIDAY else rules.lunch
-    return () if chosen is None else (chosen,)
+    if chosen is None:
+        return ()
+    period = rules.period_on(day)
+    if period is not None:
+        if period.break_s <= 0:
+            return ()
+        chosen = dataclasses.replace(chosen, duration_s=period.break_s)
+    return (chosen,)
 
 
-def return_by(shift: TimeWindow, rules: PlanRules) -> int:
-    """Latest arrival back at the office: shift end or sync deadline, whichever is first."""
-    if rules.sync_deadline_s is None:
+def shift_in_period(shift: TimeWindow, day: dt.date, rules: PlanRules) -> TimeWindow:
+    """``shift`` cut to the office's hours of a special-hours period covering ``day``."""
+    period = rules.period_on(day)
+    if period is None:
+        return shift
+    end = period.hours.end_s
+    if day.weekday() == FRIDAY and period.friday_end_s is not None:
+        end = period.friday_end_s
+    return TimeWindow(max(shift.start_s, period.hours.start_s), min(shift.end_s, end))
+
+
+def return_by(shift: TimeWindow, rules: PlanRules, day: dt.date | None = None) -> int:
+    """Latest arrival back at the office: shift end or sync deadline, whichever is first.
+
+    The sync deadline is the special-hours period's on ``day`` when it sets one.
+    """
+    period = None if day is None else rules.period_on(day)
+    deadline = rules.sync_deadline_s
+    if period is not None and period.sync_deadline_s is not None:
+        deadline = period.sync_deadline_s
+    if deadline is None:
         return shift.end_s
-    return min(shift.end_s, rules.sync_deadline_s)
+    return min(shift.end_s, deadline)
 
 
 def fit_breaks(
@@ -184,7 +253,8 @@ def team_day(team: TeamSpec, day: dt.date, rules: PlanRules) -> TeamDay | None:
     shift = team.shift_on(day)
     if shift is None:
         return None
-    end = return_by(shift, rules)
+    shift = shift_in_period(shift, day, rules)
+    end = return_by(shift, rules, day)
     if end <= shift.start_s:
         return None
     breaks = fit_breaks(break_rules_on(day, rules), start_s=shift.start_s, return_by_s=end)

@@ -60,10 +60,11 @@ from outreach.planning.clustering import (
     symmetric_times,
     travel_share,
 )
+from outreach.planning.expected import first_servable_day, home_days_without_team
 from outreach.planning.polish import polish_route, relabel_interchangeable
 from outreach.planning.prechecks import Finding, check_site, check_site_on_day
 from outreach.planning.problem import PlanningProblem, PointIndex, problem_points
-from outreach.planning.reasons import ALL_TEAM_DAYS_KEPT, Reason, describe
+from outreach.planning.reasons import ALL_TEAM_DAYS_KEPT, Reason, describe, format_date
 from outreach.planning.selection import select_candidates
 from outreach.planning.solver import (
     RoutingProblem,
@@ -76,6 +77,8 @@ from outreach.planning.timing import schedule_route
 from outreach.planning.vroom_adapter import VroomSolver
 
 Legs = Callable[[LonLat, LonLat], Sequence[LonLat]]
+#: ``progress(done, total, text)``: called as the planner works (e.g. before each day).
+ProgressFn = Callable[[int, int, str], None]
 
 # Most informative first, when a site failed for different reasons on different days.
 _DAY_REASON_ORDER = (
@@ -148,7 +151,9 @@ def _routing_problem(
         skills = {code[s] for s in site.needs}
         if site.pinned_team_id is not None:
             skills.add(pin[site.pinned_team_id])
-        windows = site.windows_on(day)
+        # VROOM's windows bound the service start: shift each end by the service time so the
+        # whole visit lies inside the resident's window.
+        windows = site.start_windows_on(day)
         jobs.append(
             SolverJob(
                 id=site.id,
@@ -257,12 +262,16 @@ def _expected_dates(
     problem: PlanningProblem,
     work: dict[int, float],
     per_day_work_s: float,
+    index: PointIndex,
+    matrix: TravelMatrix,
 ) -> dict[int, dt.date]:
     """When each capacity-deferred site is likely planned: a queue by priority after the plan.
 
     Day ``n`` after the horizon is where the cumulative work (and cards) of the more urgent
-    waiting sites runs over ``n`` days of the plan's observed throughput; then moved on to a
-    day the resident is at home and a team with the skills works.
+    waiting sites runs over ``n`` days of the plan's observed throughput; from there, the first
+    date that can really serve the site (:func:`outreach.planning.expected.first_servable_day`:
+    office open, pin, a skilled team whose day fits the whole visit, the resident at home). A
+    site with no such date gets none.
     """
     if not problem.dates:
         return {}
@@ -277,17 +286,35 @@ def _expected_dates(
         n = max(1, math.ceil(used_s / max(per_day_work_s, 1.0)))
         if cap:
             n = max(n, math.ceil(cards / cap))
-        weekdays = problem.rules.working_weekdays
-        day = nth_working_day_after(last, n, weekdays)
-        for _ in range(14):
-            teams_work = any(
-                site.needs <= t.skills and t.shift_on(day) is not None for t in problem.teams
-            )
-            if site.windows_on(day) != () and teams_work:
-                break
-            day = nth_working_day_after(day, 1, weekdays)
-        expected[site.id] = day
+        queue_day = nth_working_day_after(last, n, problem.rules.office_days)
+        day = first_servable_day(
+            site,
+            queue_day,
+            teams=problem.teams,
+            rules=problem.rules,
+            index=index,
+            matrix=matrix,
+            include=True,
+        )
+        if day is not None:
+            expected[site.id] = day
     return expected
+
+
+def _later_date(
+    site: Site, problem: PlanningProblem, index: PointIndex, matrix: TravelMatrix
+) -> dt.date | None:
+    """The first servable date after the plan for a site the plan's days could not take."""
+    if not problem.dates:
+        return None
+    return first_servable_day(
+        site,
+        problem.dates[-1],
+        teams=problem.teams,
+        rules=problem.rules,
+        index=index,
+        matrix=matrix,
+    )
 
 
 def _with_geometry(
@@ -316,6 +343,7 @@ def plan_routes(
     *,
     solver: RoutingSolver | None = None,
     legs: Legs | None = None,
+    progress: ProgressFn | None = None,
 ) -> PlanResult:
     """Plan ``problem``: routes per team and day, and every other site with its reason.
 
@@ -331,6 +359,9 @@ def plan_routes(
     legs
         ``legs(origin, destination) -> [(lon, lat), ...]`` for road geometry on every leg;
         ``None`` leaves geometry empty.
+    progress
+        Called before each day is planned with ``(day_index, days, text)``, the text in
+        Indonesian (``"Menyusun rute Selasa, 24 November 2026 (hari 2 dari 3)"``).
 
     Returns
     -------
@@ -410,7 +441,9 @@ def plan_routes(
 
     routes: list[PlannedRoute] = list(problem.locked)
     solve_s = 0.0
-    for day in problem.dates:
+    for day_index, day in enumerate(problem.dates):
+        if progress is not None:
+            progress(day_index, len(problem.dates), _day_text(day, day_index, problem.dates))
         tds = team_days[day]
         available: list[Site] = []
         for site in pool:
@@ -455,11 +488,24 @@ def plan_routes(
         else rules.cluster_fill * team_day_s * max(1, len(problem.teams))
     )
     waiting = [s for s in pool if s.id in ledger.capacity]
-    expected = _expected_dates(waiting, problem=problem, work=work, per_day_work_s=per_day_work)
+    expected = _expected_dates(
+        waiting,
+        problem=problem,
+        work=work,
+        per_day_work_s=per_day_work,
+        index=index,
+        matrix=matrix,
+    )
     unassigned: list[UnassignedSite] = []
     by_id = {s.id: s for s in problem.sites}
     for site_id, finding in ledger.final.items():
-        unassigned.append(_unassigned(by_id[site_id], finding, None, problem))
+        site = by_id[site_id]
+        later = (
+            _later_date(site, problem, index, matrix)
+            if finding.reason == Reason.PINNED_OTHER_DAY
+            else None
+        )
+        unassigned.append(_unassigned(site, finding, later, problem))
     for site in pool:
         if site.id in ledger.capacity:
             unassigned.append(
@@ -470,7 +516,18 @@ def plan_routes(
             if site.pinned_date in problem.dates:
                 # Pinned to a day of the plan: what went wrong on that day is the reason.
                 found = [f for f in found if f.reason != Reason.PINNED_OTHER_DAY] or found
-            unassigned.append(_unassigned(site, _final_reason(found), None, problem))
+            finding = _final_reason(found)
+            if finding.reason in (
+                Reason.NOT_AVAILABLE,
+                Reason.WINDOWS_MISS_SHIFTS,
+            ) and home_days_without_team(site, problem.teams, problem.rules):
+                finding = Finding(Reason.NO_TEAM_WHEN_HOME)
+            later = (
+                None
+                if finding.reason == Reason.NO_TEAM_WHEN_HOME
+                else _later_date(site, problem, index, matrix)
+            )
+            unassigned.append(_unassigned(site, finding, later, problem))
 
     geometry_s = 0.0
     if legs is not None:
@@ -496,11 +553,11 @@ def plan_routes(
     )
 
 
+def _day_text(day: dt.date, index: int, dates: Sequence[dt.date]) -> str:
+    return f"Menyusun rute {format_date(day)} (hari {index + 1} dari {len(dates)})"
+
+
 def _unassigned(
     site: Site, finding: Finding, expected: dt.date | None, problem: PlanningProblem
 ) -> UnassignedSite:
-    if finding.reason == Reason.PINNED_OTHER_DAY and finding.pinned is not None:
-        last = problem.dates[-1] if problem.dates else None
-        if last is None or finding.pinned > last:
-            expected = finding.pinned
     return UnassignedSite(site.id, finding.reason.value, finding.message(expected), expected)

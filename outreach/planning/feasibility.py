@@ -8,8 +8,8 @@ timing code: it re-reads every figure of every route from the matrix and the rul
   and the office is open (its weekdays for home visits; no public holiday or cuti bersama);
 - skills and pins: the team has every service/trait the site needs; pins are respected;
 - times: each leg's travel time and distance equal the matrix's, arrival = previous departure
-  + travel, breaks and waiting lie between arrival and service start, service starts inside one
-  of the resident's windows that day and lasts the site's service time, departure follows;
+  + travel, breaks and waiting lie between arrival and service start, the whole visit (service
+  start to end) lies inside one of the resident's windows that day, departure follows;
   the route leaves no earlier than the shift start and is back at the office by the team-day's
   deadline (shift end / sync deadline);
 - breaks: every break of the team-day is taken inside its bounds with its full length, unless
@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from outreach.domain import PlannedRoute, PlanResult, Site, TravelMatrix
-from outreach.planning.calendar import TeamDay, holiday_name, is_working_day, team_day
+from outreach.planning.calendar import TeamDay, closed_reason, team_day
 from outreach.planning.problem import PlanningProblem, PointIndex, problem_points
 from outreach.planning.reasons import Reason
 
@@ -173,6 +173,11 @@ def _check_route(
             w.start_s <= stop.service_start_s <= w.end_s for w in windows
         ):
             yield v("window", "service starts outside the resident's windows", site.id)
+        elif windows is not None and not any(
+            w.start_s <= stop.service_start_s and stop.service_start_s + site.service_s <= w.end_s
+            for w in windows
+        ):
+            yield v("window_end", "the visit runs past the end of the resident's window", site.id)
         if stop.service_s != site.service_s:
             yield v("service_time", f"service {stop.service_s} != {site.service_s}", site.id)
         if stop.departure_s != stop.service_start_s + site.service_s:
@@ -242,8 +247,8 @@ def check_plan(
         seen.add(key)
         if route.day not in problem.dates:
             found.append(Violation("day", "day outside the plan", *key))
-        if not is_working_day(route.day, problem.rules.working_weekdays):
-            closed = holiday_name(route.day) or f"weekday {route.day.weekday()} off"
+        closed = closed_reason(route.day, problem.rules.office_days)
+        if closed is not None:
             found.append(Violation("closed_day", f"the office is closed: {closed}", *key))
         team = teams.get(route.team_id)
         td = None if team is None else team_day(team, route.day, problem.rules)

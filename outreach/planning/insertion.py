@@ -16,10 +16,11 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 
 from outreach.domain import LonLat, PlannedRoute, PlannedStop, Site, TravelMatrix, UnassignedSite
-from outreach.planning.calendar import nth_working_day_after, team_day
+from outreach.planning.calendar import team_day
+from outreach.planning.expected import first_servable_day
 from outreach.planning.prechecks import capable_team_days, check_site, check_site_on_day
 from outreach.planning.problem import PlanningProblem, PointIndex, problem_points
-from outreach.planning.reasons import Reason, describe
+from outreach.planning.reasons import DAY_REASONS, Reason, describe
 from outreach.planning.timing import schedule_route
 
 Legs = Callable[[LonLat, LonLat], Sequence[LonLat]]
@@ -35,14 +36,17 @@ class Insertion:
     added_travel_s: int
 
 
-def _refuse(site: Site, reason: Reason, *, expected: dt.date) -> UnassignedSite:
+def _refuse(site: Site, reason: Reason, *, expected: dt.date | None) -> UnassignedSite:
     return UnassignedSite(site.id, reason.value, describe(reason, expected=expected), expected)
 
 
-def _geometry(
+def route_with_legs(
     route: PlannedRoute, old: PlannedRoute | None, index: PointIndex, legs: Legs | None
 ) -> PlannedRoute:
-    """Reuse the old legs' shapes; fetch only the new ones."""
+    """``route`` with each leg's road shape: the old route's where the leg is unchanged.
+
+    Only the new legs are fetched with ``legs`` (``None``: they stay empty).
+    """
     known: dict[tuple[int | None, int | None], tuple[LonLat, ...]] = {}
     if old is not None:
         prev: int | None = None
@@ -120,10 +124,15 @@ def insert_site(
     tds = [td for t in problem.teams if (td := team_day(t, day, problem.rules)) is not None]
     if finding is None:
         finding = check_site_on_day(site, day, team_days=tds, index=index, matrix=matrix)
+    # The next date that can really serve it: office open, a skilled team whose day fits the
+    # whole visit, the resident at home (not just "the next working day").
+    tomorrow = first_servable_day(
+        site, day, teams=problem.teams, rules=problem.rules, index=index, matrix=matrix
+    )
     if finding is not None:
-        return UnassignedSite(site.id, finding.reason.value, finding.message(), None)
+        later = tomorrow if finding.reason in DAY_REASONS else None
+        return UnassignedSite(site.id, finding.reason.value, finding.message(later), later)
     cap = problem.rules.daily_card_capacity
-    tomorrow = nth_working_day_after(day, 1, problem.rules.working_weekdays)
     used = sum(r.cards for r in routes if r.day == day) if cards_used is None else cards_used
     if cap is not None and used + site.cards > cap:
         return _refuse(site, Reason.CARD_CAPACITY_FULL, expected=tomorrow)
@@ -156,4 +165,4 @@ def insert_site(
     (added, _, _, position), timed, old = best
     if old is not None:
         timed = dataclasses.replace(timed, locked=old.locked)
-    return Insertion(_geometry(timed, old, index, legs), old, position + 1, added)
+    return Insertion(route_with_legs(timed, old, index, legs), old, position + 1, added)

@@ -169,6 +169,8 @@ def check_site_on_day(
     windows = site.windows_on(day)
     if windows == ():
         return Finding(Reason.NOT_AVAILABLE)
+    if site.start_windows_on(day) == ():
+        return Finding(Reason.WINDOW_TOO_SHORT)
     if _fits_alone(site, capable, index, matrix):
         return None
     if windows is not None and _fits_alone(

@@ -27,6 +27,10 @@ class Reason(enum.StrEnum):
     NO_TEAM_ON_DAY = "no_team_on_day"  # the skilled teams do not work on the plan's days
     NOT_AVAILABLE = "not_available"  # the resident is not at home on the plan's days
     WINDOWS_MISS_SHIFTS = "windows_miss_shifts"
+    # Home for a shorter time than the visit takes: the visit must end inside the window.
+    WINDOW_TOO_SHORT = "window_too_short"
+    # The resident is home only on weekdays no team with the skills works.
+    NO_TEAM_WHEN_HOME = "no_team_when_home"
     TOO_LONG = "too_long"  # even alone the visit does not fit in a shift
     CARD_CAPACITY_FULL = "card_capacity_full"
     DAY_FULL = "day_full"
@@ -34,6 +38,8 @@ class Reason(enum.StrEnum):
     SPLIT_VISIT = "split_visit"
     # Three visits found nobody home: a coordinator calls first (outreach.visits).
     NEEDS_CONTACT = "needs_contact"
+    # Taken out of a draft by a coordinator (outreach.planning.edits); a re-plan keeps it out.
+    REMOVED_BY_COORDINATOR = "removed_by_coordinator"
 
 
 #: The plan's note when every team-day of the horizon is taken by an approved route kept as is.
@@ -122,11 +128,14 @@ TITLES: dict[Reason, str] = {
     Reason.NO_TEAM_ON_DAY: "Tim berkeahlian tidak bertugas",
     Reason.NOT_AVAILABLE: "Warga tidak ada di rumah",
     Reason.WINDOWS_MISS_SHIFTS: "Jam warga tidak cocok",
+    Reason.WINDOW_TOO_SHORT: "Jam di rumah terlalu singkat",
+    Reason.NO_TEAM_WHEN_HOME: "Tidak ada tim saat warga di rumah",
     Reason.TOO_LONG: "Melebihi satu shift",
     Reason.CARD_CAPACITY_FULL: "Kapasitas cetak KTP penuh",
     Reason.DAY_FULL: "Kapasitas tim penuh",
     Reason.SPLIT_VISIT: "Kunjungan kolektif dibagi beberapa bagian",
     Reason.NEEDS_CONTACT: "Perlu dihubungi koordinator",
+    Reason.REMOVED_BY_COORDINATOR: "Dikeluarkan oleh koordinator",
 }
 
 
@@ -170,6 +179,8 @@ def describe(
     """
     code = Reason(reason)
     when = f" Perkiraan dijadwalkan: {format_date(expected)}." if expected else ""
+    # Capacity and day reasons without a date: none can be promised (see planning.expected).
+    none_ahead = " Belum ada tanggal yang dapat dipastikan dalam tiga bulan ke depan."
     texts = {
         Reason.NO_TEAMS: "Tidak ada tim yang bertugas pada hari yang direncanakan.",
         Reason.NOT_WORKING_DAY: "Hari yang direncanakan adalah hari Minggu atau hari libur.",
@@ -190,15 +201,27 @@ def describe(
             "Tim yang memiliki keahlian yang dibutuhkan tidak bertugas pada hari itu."
         ),
         Reason.NOT_AVAILABLE: "Warga tidak bisa dikunjungi pada hari yang direncanakan.",
+        Reason.NO_TEAM_WHEN_HOME: (
+            "Warga hanya ada di rumah pada hari ketika tidak ada tim dengan keahlian yang "
+            "dibutuhkan yang bertugas; tanyakan hari lain kepada warga atau atur jadwal tim."
+        ),
         Reason.WINDOWS_MISS_SHIFTS: (
             "Pada jam ketersediaan warga, kunjungan ini tidak muat dalam jam kerja tim mana pun "
             "(termasuk istirahat dan kembali ke kantor)."
         ),
-        Reason.TOO_LONG: (
-            "Kunjungan ini saja sudah melebihi satu shift (perjalanan pulang-pergi dan layanan)."
+        Reason.WINDOW_TOO_SHORT: (
+            "Jam di rumah terlalu singkat untuk layanan ini: kunjungan harus selesai sebelum "
+            "jam ketersediaan warga berakhir. Tanyakan jam lain kepada warga."
         ),
-        Reason.CARD_CAPACITY_FULL: f"Kapasitas cetak KTP hari itu sudah penuh.{when}",
-        Reason.DAY_FULL: f"Kapasitas tim hari itu sudah penuh.{when}",
+        Reason.TOO_LONG: (
+            "Pada hari yang direncanakan kunjungan ini tidak muat dalam shift tim mana pun "
+            "(perjalanan pulang-pergi dan layanan), mis. shift Jumat yang lebih pendek."
+            if expected
+            else "Kunjungan ini saja sudah melebihi satu shift (perjalanan pulang-pergi dan "
+            "layanan)."
+        ),
+        Reason.CARD_CAPACITY_FULL: f"Kapasitas cetak KTP hari itu sudah penuh.{when or none_ahead}",
+        Reason.DAY_FULL: f"Kapasitas tim hari itu sudah penuh.{when or none_ahead}",
         Reason.SPLIT_VISIT: (
             "Kunjungan kolektif ini terlalu besar untuk satu kunjungan dan dibagi menjadi "
             "beberapa bagian; jadwalkan lewat rencana baru, bukan sisipan mendesak."
@@ -207,5 +230,23 @@ def describe(
             "Tiga kunjungan tidak bertemu warga. Hubungi warga lebih dulu, lalu tekan "
             '"Sudah dihubungi, rencanakan lagi" di halaman permohonan.'
         ),
+        Reason.REMOVED_BY_COORDINATOR: "Dikeluarkan dari rencana oleh koordinator.",
     }
+    if code in DAY_REASONS:
+        return texts[code] + when
     return texts[code]
+
+
+#: Reasons that hold on the plan's days only: a later date may serve the request, and the
+#: message then says when (``expected``).
+DAY_REASONS = frozenset(
+    {
+        Reason.NO_TEAM_ON_DAY,
+        Reason.NOT_AVAILABLE,
+        Reason.WINDOWS_MISS_SHIFTS,
+        Reason.WINDOW_TOO_SHORT,
+        Reason.TOO_LONG,
+        Reason.NOT_WORKING_DAY,
+        Reason.NO_TEAMS,
+    }
+)

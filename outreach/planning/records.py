@@ -25,6 +25,9 @@ from sqlalchemy.orm import Session
 from outreach import models
 from outreach.domain import (
     Availability,
+    BreakRule,
+    HoursPeriod,
+    OfficeDays,
     PlannedBreak,
     PlannedRoute,
     PlannedStop,
@@ -123,17 +126,72 @@ def team_spec(team: models.Team) -> TeamSpec:
         shift_by_weekday=tuple(overrides),
         start=start_point,
         max_stops=team.max_stops,
+        away=frozenset(
+            a.start_date + dt.timedelta(days=i)
+            for a in team.absences
+            for i in range((a.end_date - a.start_date).days + 1)
+        ),
     )
 
 
 def rules_for(office: models.Office, **overrides: Any) -> PlanRules:
-    """The office's planning rules (sync deadline, card capacity), with ``overrides``."""
+    """The office's planning rules, with ``overrides``.
+
+    From the office: sync deadline, card capacity, weekdays for home visits, its calendar
+    (dates set closed or open, special-hours periods) and break lengths
+    (``settings["lunch_minutes"]``, ``settings["friday_break_minutes"]``; 60 and 90 by default).
+    """
+    defaults = PlanRules()
+    settings = office.settings or {}
+    lunch, friday = defaults.lunch, defaults.friday_break
+    if lunch is not None and _minutes(settings.get("lunch_minutes")) is not None:
+        lunch = _break_of(lunch, _minutes(settings.get("lunch_minutes")))
+    if friday is not None and _minutes(settings.get("friday_break_minutes")) is not None:
+        friday = _break_of(friday, _minutes(settings.get("friday_break_minutes")))
     rules = PlanRules(
         sync_deadline_s=seconds_of(office.sync_deadline) if office.sync_deadline else None,
         daily_card_capacity=office.daily_card_capacity,
         working_weekdays=office_weekdays(office),
+        closed_days=tuple((d.day, d.label) for d in office.calendar_days if not d.is_open),
+        open_days=frozenset(d.day for d in office.calendar_days if d.is_open),
+        periods=tuple(hours_period(p) for p in office.hours_periods),
+        lunch=lunch,
+        friday_break=friday,
     )
     return dataclasses.replace(rules, **overrides)
+
+
+def _minutes(value: Any) -> int | None:
+    """Whole minutes from a setting (``None`` when unset or not a number 0-240)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value).strip()
+    return int(text) if text.isdecimal() and 0 <= int(text) <= 240 else None
+
+
+def _break_of(rule: BreakRule, minutes: int | None) -> BreakRule | None:
+    """``rule`` lasting ``minutes`` (``None`` when 0: no such break)."""
+    if not minutes:
+        return None
+    return dataclasses.replace(rule, duration_s=minutes * 60)
+
+
+def hours_period(row: models.OfficeHours) -> HoursPeriod:
+    """A special-hours period row as the planner's :class:`~outreach.domain.HoursPeriod`."""
+    return HoursPeriod(
+        name=row.name,
+        start=row.start_date,
+        end=row.end_date,
+        hours=TimeWindow(seconds_of(row.work_start), seconds_of(row.work_end)),
+        friday_end_s=seconds_of(row.friday_end) if row.friday_end else None,
+        break_s=max(0, row.break_minutes) * 60,
+        sync_deadline_s=seconds_of(row.sync_deadline) if row.sync_deadline else None,
+    )
+
+
+def office_days(office: models.Office) -> OfficeDays:
+    """The office's calendar of working days (weekdays, closures, dates kept open)."""
+    return rules_for(office).office_days
 
 
 #: Home visits Monday to Friday unless the office says otherwise (its settings page).

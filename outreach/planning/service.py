@@ -55,7 +55,7 @@ import datetime as dt
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -69,9 +69,9 @@ from outreach.domain import (
     TravelMatrix,
     TravelModel,
 )
-from outreach.errors import NotFoundError, PlanningError
+from outreach.errors import NotFoundError, PlanningError, PlanViolationsError
 from outreach.office import get_office
-from outreach.planning.calendar import working_days
+from outreach.planning.calendar import team_day, working_days
 from outreach.planning.engine import plan_routes
 from outreach.planning.feasibility import check_plan
 from outreach.planning.problem import PlanningProblem, problem_points
@@ -99,14 +99,18 @@ __all__ = [
     "compute_plan",
     "create_plan",
     "describe_plan",
+    "discard_plan",
     "insert_urgent",
     "load_inputs",
+    "plan_dates",
     "save_plan",
 ]
 
 logger = logging.getLogger(__name__)
 
 Status = models.RequestStatus
+#: ``progress(done, total, text)``: how far planning is (text in Indonesian, for users).
+ProgressFn = Callable[[int, int, str], None]
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -127,6 +131,9 @@ class PlanInputs:
     collective_max_persons: int = DEFAULT_COLLECTIVE_MAX_PERSONS
     # Requests flagged perlu_dihubungi: not planned, listed as left out with the reason.
     waiting_contact: tuple[int, ...] = ()
+    # Approved routes of the plan's days given up because their team no longer works that
+    # day (away, not planning, day off): one note each, in Indonesian.
+    released: tuple[str, ...] = ()
 
 
 def _select_teams(
@@ -193,13 +200,30 @@ def load_inputs(
     """
     office = office or get_office(session)
     rules = rules or rules_for(office)
-    dates = working_days(start_date, days, rules.working_weekdays)
+    dates = working_days(start_date, days, rules.office_days)
     team_rows = _select_teams(office.teams, teams)
     params = service_params(office)
 
     approved = approved_routes(session, office.id, from_date=start_date)
     date_set = set(dates)
-    locked_rows = [r for r in approved if keep_approved and r.route_date in date_set]
+    specs = {t.id: team_spec(t) for t in team_rows}
+    locked_rows: list[models.Route] = []
+    released: list[str] = []
+    for r in approved:
+        if not keep_approved or r.route_date not in date_set:
+            continue
+        spec = specs.get(r.team_id)
+        working = spec is not None and team_day(spec, r.route_date, rules) is not None
+        if working or any(s.outcome is not None for s in r.stops):
+            locked_rows.append(r)  # still driven (or already under way): kept as approved
+        else:
+            # A team that no longer works that day (away, left out of the plan) does not keep
+            # its route as if it did: its visits are planned again with the teams that work.
+            released.append(
+                f"Rute {r.team.name} yang sudah disetujui pada {format_date(r.route_date)} "
+                f"dilepas karena tim tidak bertugas; {len(r.stops)} kunjungannya direncanakan "
+                "ulang. Setujui rencana ini untuk menggantinya."
+            )
     locked_route_ids = {r.id for r in locked_rows}
     # Approved routes of other days (kept as they are): what they serve is not planned again,
     # part by part, so the rest of a split visit stays in the backlog.
@@ -285,6 +309,7 @@ def load_inputs(
         requests={r.id: r for r in rows},
         collective_max_persons=params.collective_max_persons,
         waiting_contact=waiting_contact,
+        released=tuple(released),
     )
 
 
@@ -315,8 +340,13 @@ def _cards_printed(
 # --- planning and storing --------------------------------------------------------------------
 
 
-def compute_plan(inputs: PlanInputs, travel: TravelModel) -> tuple[PlanResult, TravelMatrix]:
+def compute_plan(
+    inputs: PlanInputs, travel: TravelModel, *, progress: ProgressFn | None = None
+) -> tuple[PlanResult, TravelMatrix]:
     """Build the matrix with ``travel`` and run the core planner (with road geometry).
+
+    ``progress`` (optional) is told ``(0, days, ...)`` before the travel times are computed,
+    then ``(day_index, days, ...)`` before each day is planned.
 
     Returns
     -------
@@ -324,9 +354,11 @@ def compute_plan(inputs: PlanInputs, travel: TravelModel) -> tuple[PlanResult, T
         The plan (``timings_s`` includes ``matrix_s``) and the matrix it was made on.
     """
     started = time.perf_counter()
+    if progress is not None:
+        progress(0, len(inputs.problem.dates), "Menghitung waktu tempuh antarlokasi ...")
     matrix = travel.matrix(problem_points(inputs.problem).points)
     matrix_s = time.perf_counter() - started
-    result = plan_routes(inputs.problem, matrix, legs=travel.leg_geometry)
+    result = plan_routes(inputs.problem, matrix, legs=travel.leg_geometry, progress=progress)
     result.timings_s["matrix_s"] = matrix_s
     return result, matrix
 
@@ -336,6 +368,13 @@ def _snapshot(inputs: PlanInputs, matrix: TravelMatrix, result: PlanResult) -> d
     office = inputs.office
     rules = dataclasses.asdict(problem.rules)
     rules["working_weekdays"] = sorted(problem.rules.working_weekdays)
+    # The office calendar as it was: dates closed and kept open, special-hours periods.
+    rules["closed_days"] = [[d.isoformat(), why] for d, why in problem.rules.closed_days]
+    rules["open_days"] = sorted(d.isoformat() for d in problem.rules.open_days)
+    rules["periods"] = [
+        {**dataclasses.asdict(p), "start": p.start.isoformat(), "end": p.end.isoformat()}
+        for p in problem.rules.periods
+    ]
     return {
         "requested_date": inputs.requested_date.isoformat(),
         "dates": [d.isoformat() for d in problem.dates],
@@ -368,6 +407,7 @@ def _snapshot(inputs: PlanInputs, matrix: TravelMatrix, result: PlanResult) -> d
                 },
                 "start": list(t.start) if t.start else None,
                 "max_stops": t.max_stops,
+                "away": sorted(d.isoformat() for d in t.away if d in problem.dates),
             }
             for t in problem.teams
         ],
@@ -455,7 +495,8 @@ def save_plan(
     """Store ``result`` as a draft plan with its inputs snapshot (flushed, not committed).
 
     The independent feasibility check runs on the way in; violations (there should be none)
-    are logged and counted in ``summary["violations"]``.
+    are logged, counted in ``summary["violations"]`` and listed in
+    ``summary["violation_details"]``; :func:`approve_plan` refuses such a plan.
     """
     started = time.perf_counter()
     violations = check_plan(inputs.problem, matrix, result)
@@ -502,6 +543,19 @@ def save_plan(
         )
     session.flush()
     summary = _summary(result, len(violations), problem.sites)
+    summary["notes"] = [*inputs.released, *summary.get("notes", [])]
+    # Never silent: what the independent check found is kept with the plan (codes, teams,
+    # days, request ids only), shown on its page, and a plan with any cannot be approved.
+    summary["violation_details"] = [
+        {
+            "code": v.code,
+            "message": v.message,
+            "team_id": v.team_id,
+            "day": v.day.isoformat() if v.day else None,
+            "site_id": v.site_id,
+        }
+        for v in violations
+    ]
     summary["timings_s"]["persist_s"] = round(time.perf_counter() - started, 3)
     plan.summary = summary
     logger.info(
@@ -525,6 +579,7 @@ def create_plan(
     keep_approved: bool = True,
     office: models.Office | None = None,
     rules: PlanRules | None = None,
+    progress: ProgressFn | None = None,
 ) -> models.Plan:
     """Plan ``days`` working days from ``start_date`` and store the plan as a draft.
 
@@ -536,6 +591,8 @@ def create_plan(
         Travel model of the office's region (road network or fallback).
     start_date, days, teams, seed, keep_approved, office, rules
         As for :func:`load_inputs`.
+    progress
+        ``progress(done, total, text)`` as planning goes (see :func:`compute_plan`).
 
     Returns
     -------
@@ -552,7 +609,7 @@ def create_plan(
         office=office,
         rules=rules,
     )
-    result, matrix = compute_plan(inputs, travel)
+    result, matrix = compute_plan(inputs, travel, progress=progress)
     return save_plan(session, inputs, result, matrix)
 
 
@@ -569,6 +626,8 @@ def approve_plan(
     some parts scheduled it is ``terjadwal`` too, and the next plan takes its other parts).
     Approved routes of other plans on the same days are withdrawn (a plan left with none
     becomes ``superseded``) and their requests not in this plan go back to ``terverifikasi``.
+    Every other draft of the office whose days overlap this plan's becomes ``superseded``
+    ("Diganti"); a superseded plan's ``summary["superseded_by"]`` is this plan's id.
 
     Raises
     ------
@@ -576,6 +635,8 @@ def approve_plan(
         No such plan.
     PlanningError
         The plan is not a draft.
+    PlanViolationsError
+        The independent check found rules the plan breaks (``summary["violations"]``).
     """
     plan = session.get(models.Plan, plan_id)
     if plan is None:
@@ -584,10 +645,11 @@ def approve_plan(
     if plan.status != models.PlanStatus.DRAFT.value:
         msg = f"Plan {plan_id} is {plan.status}, not a draft."
         raise PlanningError(msg)
+    if (plan.summary or {}).get("violations"):
+        msg = f"Plan {plan_id} breaks {plan.summary['violations']} planning rule(s)."
+        raise PlanViolationsError(msg)
     now = now or models.utcnow()
-    days = {r.route_date for r in plan.routes} | {
-        dt.date.fromisoformat(d) for d in (plan.inputs or {}).get("dates", [])
-    }
+    days = plan_dates(plan)
     in_plan = {s.request_id for r in plan.routes for s in r.stops}
     touched: set[int] = set()
     withdrawn: dict[int, models.ServiceRequest] = {}
@@ -613,7 +675,19 @@ def approve_plan(
     for other_id in sorted(touched):
         other_plan = session.get(models.Plan, other_id)
         if other_plan is not None and not any(r.approved for r in other_plan.routes):
-            other_plan.status = models.PlanStatus.SUPERSEDED.value
+            _supersede(other_plan, by=plan.id)
+    drafts = session.scalars(
+        select(models.Plan).where(
+            models.Plan.office_id == plan.office_id,
+            models.Plan.status == models.PlanStatus.DRAFT.value,
+            models.Plan.id != plan.id,
+        )
+    )
+    replaced = sorted(d.id for d in drafts if plan_dates(d) & days)
+    for draft_id in replaced:
+        draft = session.get(models.Plan, draft_id)
+        if draft is not None:
+            _supersede(draft, by=plan.id)
     first: dict[int, dt.datetime] = dict(elsewhere)
     for route in plan.routes:
         route.approved = True
@@ -634,11 +708,65 @@ def approve_plan(
             action="plan.approve",
             entity="plan",
             entity_id=plan.id,
-            detail={"routes": len(plan.routes), "visits": len(in_plan)},
+            detail={"routes": len(plan.routes), "visits": len(in_plan), "superseded": replaced},
         )
     )
     session.flush()
     return plan
+
+
+def plan_dates(plan: models.Plan) -> set[dt.date]:
+    """The days a stored plan covers: its planned working days and its routes' days."""
+    return {r.route_date for r in plan.routes} | {
+        dt.date.fromisoformat(d) for d in (plan.inputs or {}).get("dates", [])
+    }
+
+
+def _supersede(plan: models.Plan, *, by: int) -> None:
+    plan.status = models.PlanStatus.SUPERSEDED.value
+    # A new dict, so the JSON column is seen as changed.
+    plan.summary = {**(plan.summary or {}), "superseded_by": by}
+
+
+def discard_plan(session: Session, plan_id: int, *, actor: str = "system") -> int:
+    """Delete draft ``plan_id`` with its routes, stops and unassigned rows (flushed).
+
+    Nothing else changes: a draft schedules nobody (approval does). An audit event
+    ``plan.discard`` records who discarded it and its size.
+
+    Returns
+    -------
+    int
+        The discarded plan's id.
+
+    Raises
+    ------
+    NotFoundError
+        No such plan.
+    PlanningError
+        The plan is not a draft (approved and superseded plans are history; they are kept).
+    """
+    plan = session.get(models.Plan, plan_id)
+    if plan is None:
+        msg = f"No plan {plan_id}."
+        raise NotFoundError(msg)
+    if plan.status != models.PlanStatus.DRAFT.value:
+        msg = f"Plan {plan_id} is {plan.status}, not a draft."
+        raise PlanningError(msg)
+    detail = {
+        "start_date": plan.start_date.isoformat(),
+        "days": plan.days,
+        "routes": len(plan.routes),
+        "visits": sum(len(r.stops) for r in plan.routes),
+    }
+    session.delete(plan)
+    session.add(
+        models.AuditEvent(
+            actor=actor, action="plan.discard", entity="plan", entity_id=plan_id, detail=detail
+        )
+    )
+    session.flush()
+    return plan_id
 
 
 def _approved_starts(session: Session, request_ids: set[int]) -> dict[int, dt.datetime]:

@@ -12,7 +12,8 @@ solver. Rules (the same VROOM uses, so its routes always time out here):
   resident's window -- and otherwise right after the previous visit, before driving off (this
   is VROOM's model: a break may be taken anywhere between two services, so its routes always
   time out here);
-- service must *start* inside one of the site's windows that day;
+- service must start inside one of the site's windows that day early enough to *end* inside
+  it (:meth:`~outreach.domain.Site.start_windows_on`);
 - a break must start within its bounds unless the team is back at the office before the
   break's latest start (it then takes it there, off the route);
 - the team must be back at the office by the team-day's ``return_by_s``.
@@ -69,7 +70,8 @@ class _Route:
         self.distance: list[int] = [int(v) for v in matrix.distances_m[frm, to]]
         fb: npt.NDArray[np.bool_] = matrix.fallback[frm] | matrix.fallback[to]
         self.fallback: list[bool] = [bool(v) for v in fb]
-        self.windows = [s.windows_on(team_day.day) for s in sites]
+        # Service starts so that the visit ends inside the resident's window.
+        self.windows = [s.start_windows_on(team_day.day) for s in sites]
 
     def _gap(
         self, k: int, leave_s: int, positions: Sequence[int], breaks: list[PlannedBreak]

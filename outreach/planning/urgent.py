@@ -183,7 +183,7 @@ def insert_urgent(
     )
     if not isinstance(answer, Insertion):
         return UrgentResult(None, answer)
-    stop = _apply_insertion(session, plan_row, route_rows, answer, by_id)
+    stop = apply_insertion(session, plan_row, route_rows, answer, by_id)
     if plan_row.status == models.PlanStatus.APPROVED.value:
         request.status = Status.TERJADWAL.value
         request.scheduled_at = stop.service_start_at
@@ -213,13 +213,19 @@ def insert_urgent(
     return UrgentResult(stop, None, answer.added_travel_s)
 
 
-def _apply_insertion(
+def apply_insertion(
     session: Session,
     plan: models.Plan,
     route_rows: Sequence[models.Route],
     answer: Insertion,
     sites: Mapping[int, Site],
 ) -> models.Stop:
+    """Write ``answer`` (a team's new route of one day) into the rows of ``plan``.
+
+    The team's route row among ``route_rows`` is updated in place (stops re-sequenced and
+    re-timed, the new one added), or a new route row is stored when the team had none; the
+    new stop row is returned. Flushes, never commits.
+    """
     new = answer.route
     day = new.day
     row = next((r for r in route_rows if r.team_id == new.team_id), None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,15 +33,36 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import MultiDict
 
-from outreach import models
-from outreach.db import get_session
+from outreach import jobs, models
+from outreach.db import get_session, scope_to_office
 from outreach.domain import TravelModel
-from outreach.errors import NotFoundError, OutreachError, PlanningError, RegionError
+from outreach.errors import (
+    NotFoundError,
+    OutreachError,
+    PlanningError,
+    PlanViolationsError,
+    RegionError,
+)
 from outreach.office import get_office
 from outreach.planning.calendar import working_days
+from outreach.planning.edits import (
+    EditRefused,
+    edit_lines,
+    editable_teams,
+    move_stop,
+    pin_request,
+    remove_stop,
+    replan_draft,
+)
 from outreach.planning.reasons import format_date, title
-from outreach.planning.records import DEFAULT_WORKING_WEEKDAYS, office_weekdays
-from outreach.planning.service import UrgentResult, approve_plan, create_plan, insert_urgent
+from outreach.planning.records import DEFAULT_WORKING_WEEKDAYS, office_days
+from outreach.planning.service import (
+    UrgentResult,
+    approve_plan,
+    create_plan,
+    discard_plan,
+    insert_urgent,
+)
 from outreach.render import maps
 from outreach.render.confirmations import mark_confirmation_sent, plan_confirmations
 from outreach.render.mapdata import RequestPoint
@@ -85,30 +107,87 @@ def index() -> ResponseReturnValue:
     office = _office(session)
     if request.method == "GET":
         return _render_index(session, office, _default_form(office))
-    form, errors = parse_plan_form(request.form)
+    form, errors = parse_plan_form(request.form, today=_today(office) if office else None)
     if office is None:
         errors["form"] = _("Kantor belum diatur; jalankan penyiapan kantor terlebih dahulu.")
     if errors:
         return _render_index(session, office, form, errors, status=400)
     assert office is not None  # errors["form"] is set otherwise
-    try:
-        plan = create_plan(
-            session,
-            _travel(office),
-            start_date=form.start,
-            days=form.days,
-            teams=form.teams or None,
-            seed=current_app.config["PLANNING_SEED"],
-            keep_approved=not form.replan,
-            office=office,
-        )
-    except OutreachError as exc:
-        session.rollback()
-        errors["form"] = _error_text(exc)
-        return _render_index(session, office, form, errors, status=400)
+    job_id = _submit_plan(office, form.params())
+    return redirect(url_for("plans.job", job_id=job_id), code=303)
+
+
+@bp.route("/tugas/<job_id>")
+@permission_required("plans.manage")
+def job(job_id: str) -> ResponseReturnValue:
+    """A plan being made: progress (polled), then the new plan; or the error and a retry."""
+    session = get_session()
+    data = jobs.job_payload(_get_job(session, job_id))
+    session.commit()  # a job found dead is stored as failed
+    plan_id = data["result"].get("plan_id")
+    if data["status"] == "done" and plan_id and session.get(models.Plan, plan_id):
+        flash(_("Draf rencana #%(id)s dibuat.", id=plan_id), "info")
+        return redirect(url_for("plans.detail", plan_id=plan_id), code=303)
+    page = render_template(
+        "plans/job.html",
+        job=data,
+        poll_url=url_for("plans.job_status", job_id=job_id),
+        gone=data["status"] == "done",  # done, but its draft was discarded since
+    )
+    return page, 200, NO_STORE
+
+
+@bp.route("/tugas/<job_id>.json")
+@permission_required("plans.manage")
+def job_status(job_id: str) -> ResponseReturnValue:
+    """The job's status and progress, polled by the job page every second."""
+    session = get_session()
+    data = jobs.job_payload(_get_job(session, job_id))
     session.commit()
-    flash(_("Draf rencana #%(id)s dibuat.", id=plan.id), "info")
-    return redirect(url_for("plans.detail", plan_id=plan.id), code=303)
+    return jsonify(data), 200, NO_STORE
+
+
+@bp.route("/tugas/<job_id>/ulang", methods=["POST"])
+@permission_required("plans.manage")
+def job_retry(job_id: str) -> ResponseReturnValue:
+    """Run a failed plan job again with the same inputs (a past start date is refused)."""
+    session = get_session()
+    failed = _get_job(session, job_id)
+    office = session.get(models.Office, failed.office_id)
+    session.commit()
+    if failed.status != models.JobStatus.FAILED.value or not office:
+        flash(_("Hanya tugas yang gagal dapat dicoba lagi."), "error")
+        return redirect(url_for("plans.job", job_id=job_id), code=303)
+    if failed.kind == "replan":
+        plan_id = int(failed.params.get("plan_id", 0))
+        return redirect(
+            url_for(
+                "plans.job", job_id=_submit_replan(office, _get(session, plan_id).id, _actor())
+            ),
+            code=303,
+        )
+    form, errors = parse_plan_form(_params_form(failed.params), today=_today(office))
+    if errors:
+        flash(" ".join(errors.values()), "error")
+        return redirect(url_for("plans.index"), code=303)
+    return redirect(url_for("plans.job", job_id=_submit_plan(office, form.params())), code=303)
+
+
+@bp.route("/<int:plan_id>/buang", methods=["POST"])
+@permission_required("plans.manage")
+def discard(plan_id: int) -> ResponseReturnValue:
+    """Discard a draft (its routes and stops with it); approved and superseded plans stay."""
+    session = get_session()
+    plan = _get(session, plan_id)
+    try:
+        discard_plan(session, plan.id, actor=f"user:{current_user.id}")
+    except PlanningError:
+        session.rollback()
+        flash(_("Hanya draf yang dapat dibuang; rencana ini tetap disimpan."), "error")
+        return redirect(url_for("plans.detail", plan_id=plan_id), code=303)
+    session.commit()
+    flash(_("Draf rencana #%(id)s dibuang.", id=plan_id), "info")
+    return redirect(url_for("plans.index"), code=303)
 
 
 @bp.route("/<int:plan_id>")
@@ -212,6 +291,16 @@ def approve(plan_id: int) -> ResponseReturnValue:
     plan = _get(session, plan_id)
     try:
         approve_plan(session, plan.id, actor=f"user:{current_user.id}")
+    except PlanViolationsError:
+        session.rollback()
+        flash(
+            _(
+                "Rencana ini melanggar aturan perencanaan (lihat daftar pelanggaran) dan tidak "
+                "dapat disetujui. Susun ulang rencana."
+            ),
+            "error",
+        )
+        return redirect(url_for("plans.detail", plan_id=plan_id), code=303)
     except PlanningError:
         session.rollback()
         flash(_("Hanya draf yang dapat disetujui."), "error")
@@ -219,6 +308,10 @@ def approve(plan_id: int) -> ResponseReturnValue:
     session.commit()
     visits = sum(len(r.stops) for r in plan.routes)
     flash(_("Rencana disetujui: %(n)s permohonan terjadwal.", n=visits), "info")
+    replaced = _replaced_by(session, plan)
+    if replaced:
+        ids = ", ".join(f"#{p.id}" for p in replaced)
+        flash(_("Draf yang tumpang tindih ditandai Diganti: %(ids)s.", ids=ids), "info")
     return redirect(url_for("plans.detail", plan_id=plan_id), code=303)
 
 
@@ -266,9 +359,23 @@ class PlanForm:
     teams: list[int] = field(default_factory=list)
     replan: bool = False
 
+    def params(self) -> dict[str, Any]:
+        """The form as a plan job's stored inputs (JSON; run again as they are)."""
+        return {
+            "start": self.start.isoformat(),
+            "days": self.days,
+            "teams": list(self.teams),
+            "replan": self.replan,
+        }
 
-def parse_plan_form(form: MultiDict[str, str]) -> tuple[PlanForm, dict[str, str]]:
-    """Read the new-plan form; errors by field name, in Indonesian."""
+
+def parse_plan_form(
+    form: MultiDict[str, str], *, today: dt.date | None = None
+) -> tuple[PlanForm, dict[str, str]]:
+    """Read the new-plan form; errors by field name, in Indonesian.
+
+    With ``today`` (the office's), a start date before it is refused.
+    """
     parsed = PlanForm(
         raw_start=form.get("mulai", "").strip(),
         raw_days=form.get("hari", "").strip(),
@@ -279,6 +386,11 @@ def parse_plan_form(form: MultiDict[str, str]) -> tuple[PlanForm, dict[str, str]
     start = _parse_date(parsed.raw_start)
     if start is None:
         errors["mulai"] = _("Isi tanggal mulai yang benar (hari/bulan/tahun).")
+    elif today is not None and start < today:
+        errors["mulai"] = _(
+            "Tanggal mulai sudah lewat (hari ini %(today)s); pilih hari ini atau sesudahnya.",
+            today=format_date(today),
+        )
     else:
         parsed.start = start
     if parsed.raw_days.isdigit() and 1 <= int(parsed.raw_days) <= MAX_DAYS:
@@ -297,9 +409,21 @@ def _parse_date(text: str) -> dt.date | None:
         return None
 
 
+def _params_form(params: dict[str, Any]) -> MultiDict[str, str]:
+    """A plan job's stored inputs as the form they came from."""
+    return MultiDict(
+        [
+            ("mulai", str(params.get("start", ""))),
+            ("hari", str(params.get("days", ""))),
+            *(("tim", str(t)) for t in params.get("teams", [])),
+            ("rencanakan_ulang", "ya" if params.get("replan") else ""),
+        ]
+    )
+
+
 def _default_form(office: models.Office | None) -> PlanForm:
-    weekdays = office_weekdays(office) if office else DEFAULT_WORKING_WEEKDAYS
-    start = working_days(_today(office) + dt.timedelta(days=1), 1, weekdays)[0]
+    days = office_days(office) if office else DEFAULT_WORKING_WEEKDAYS
+    start = working_days(_today(office) + dt.timedelta(days=1), 1, days)[0]
     teams = [t.id for t in office.teams if t.active] if office else []
     return PlanForm(raw_start=start.isoformat(), start=start, teams=teams)
 
@@ -365,6 +489,91 @@ def _get(session: Session, plan_id: int) -> models.Plan:
     if plan is None:
         abort(404)
     return plan
+
+
+def _get_job(session: Session, job_id: str) -> models.Job:
+    # Jobs are not office-scoped rows: check the office here.
+    found = jobs.get_job(session, job_id)
+    if found is None or found.office_id != getattr(current_user, "office_id", None):
+        abort(404)
+    return found
+
+
+def _replaced_by(session: Session, plan: models.Plan) -> list[models.Plan]:
+    """The plans ``plan`` superseded (``summary["superseded_by"]``)."""
+    rows = session.scalars(
+        select(models.Plan).where(models.Plan.status == models.PlanStatus.SUPERSEDED.value)
+    )
+    return [p for p in rows if (p.summary or {}).get("superseded_by") == plan.id]
+
+
+#: Makes a plan in a job's own session: (session, travel, progress) -> the new draft.
+MakePlan = Callable[[Session, TravelModel, jobs.Progress], models.Plan]
+
+
+def _submit_plan(office: models.Office, params: dict[str, Any]) -> str:
+    """Make a draft plan in the background (:mod:`outreach.jobs`); returns the job id."""
+    office_id = office.id
+    seed = current_app.config["PLANNING_SEED"]
+    start = dt.date.fromisoformat(params["start"])
+
+    def make(session: Session, travel: TravelModel, progress: jobs.Progress) -> models.Plan:
+        return create_plan(
+            session,
+            travel,
+            start_date=start,
+            days=int(params["days"]),
+            teams=[int(t) for t in params["teams"]] or None,
+            seed=seed,
+            keep_approved=not params["replan"],
+            office=session.get(models.Office, office_id),
+            progress=progress,
+        )
+
+    days = int(params["days"])
+    title = _("Rencana %(n)s hari kerja mulai %(day)s", n=days, day=format_date(start))
+    return _submit_planning(office, kind="plan", title=title, params=params, make=make)
+
+
+def _submit_replan(office: models.Office, plan_id: int, actor: str) -> str:
+    """Re-plan draft ``plan_id`` keeping its edits, in the background; returns the job id."""
+
+    def make(session: Session, travel: TravelModel, progress: jobs.Progress) -> models.Plan:
+        return replan_draft(session, travel, plan_id, progress=progress, actor=actor)
+
+    title = _("Menyusun ulang draf #%(id)s dengan perubahannya", id=plan_id)
+    params = {"plan_id": plan_id}
+    return _submit_planning(office, kind="replan", title=title, params=params, make=make)
+
+
+def _submit_planning(
+    office: models.Office, *, kind: str, title: str, params: dict[str, Any], make: MakePlan
+) -> str:
+    """Run ``make`` as a job with the office's travel model; the job's result is the plan."""
+    config = current_app.config
+    office_id, region = office.id, office.region_slug
+    regions_dirs, cache_dir = config["REGIONS_DIRS"], config["CACHE_DIR"]
+
+    def work(session: Session, progress: jobs.Progress) -> dict[str, Any]:
+        # Imported here: outreach.geo pulls in osmnx, which only planning needs.
+        from outreach.geo.network import travel_model_for
+
+        scope_to_office(session, office_id)
+        try:
+            travel = travel_model_for(region, search_dirs=regions_dirs, cache_dir=cache_dir)
+            plan = make(session, travel, progress)
+        except OutreachError as exc:
+            raise jobs.JobError(_("Perencanaan gagal: %(msg)s", msg=_edit_error(exc))) from exc
+        return {"plan_id": plan.id}
+
+    return jobs.submit(
+        current_app.extensions["outreach_sessionmaker"],
+        kind=kind,
+        office_id=office_id,
+        title=title,
+        fn=work,
+        params=params,
+    )
 
 
 def _get_route(session: Session, route_id: int) -> models.Route:
@@ -539,3 +748,134 @@ def _plan_map(session: Session, office: models.Office, plan: models.Plan) -> map
         routes=lines,
     )
     return maps.map_parts(m)
+
+
+# --- editing a draft (outreach.planning.edits) -----------------------------------------------
+
+
+@bp.context_processor
+def _edit_context() -> dict[str, Any]:
+    return {"edit_lines": edit_lines, "editable_teams": editable_teams}
+
+
+@bp.route("/<int:plan_id>/kunjungan/<int:stop_id>/pindah", methods=["POST"])
+@permission_required("plans.manage")
+def move(plan_id: int, stop_id: int) -> ResponseReturnValue:
+    """Move a draft's stop to the team ``tim`` on day ``hari`` (least added travel)."""
+    session = get_session()
+    plan = _get(session, plan_id)
+    team_id, day, ok = _edit_choice(request.form)
+    office = _office(session)
+    if not ok or team_id is None or day is None or office is None:
+        return _edit_refused(plan.id, _("Pilih tim dan hari tujuan yang benar."), stop_id)
+    try:
+        stop = move_stop(
+            session, _travel(office), plan.id, stop_id, team_id=team_id, day=day, actor=_actor()
+        )
+    except NotFoundError:
+        abort(404)
+    except OutreachError as exc:
+        return _edit_refused(plan.id, _edit_error(exc), stop_id)
+    session.commit()
+    flash(
+        _(
+            "%(code)s dipindah ke %(team)s, %(day)s: urutan %(seq)s, perkiraan tiba %(at)s.",
+            code=stop.request.tracking_code,
+            team=stop.route.team.name,
+            day=format_date(stop.route.route_date),
+            seq=stop.sequence,
+            at=hhmm(stop.arrival_at),
+        ),
+        "info",
+    )
+    return redirect(url_for("plans.detail", plan_id=plan.id, _anchor=f"rute-{stop.route_id}"), 303)
+
+
+@bp.route("/<int:plan_id>/kunjungan/<int:stop_id>/keluarkan", methods=["POST"])
+@permission_required("plans.manage")
+def remove(plan_id: int, stop_id: int) -> ResponseReturnValue:
+    """Take a draft's stop out, back to the backlog (listed among the unassigned)."""
+    session = get_session()
+    plan = _get(session, plan_id)
+    office = _office(session)
+    if office is None:
+        abort(404)
+    try:
+        row = remove_stop(session, _travel(office), plan.id, stop_id, actor=_actor())
+    except NotFoundError:
+        abort(404)
+    except OutreachError as exc:
+        return _edit_refused(plan.id, _edit_error(exc), stop_id)
+    session.commit()
+    req = session.get(models.ServiceRequest, row.request_id)
+    code = req.tracking_code if req else f"#{row.request_id}"
+    flash(_("%(code)s dikeluarkan dari rencana.", code=code), "info")
+    return redirect(url_for("plans.detail", plan_id=plan.id, _anchor="belum-terjadwal"), 303)
+
+
+@bp.route("/<int:plan_id>/permohonan/<int:request_id>/patok", methods=["POST"])
+@permission_required("plans.manage")
+def pin(plan_id: int, request_id: int) -> ResponseReturnValue:
+    """Pin a request of a draft to the team ``tim`` and/or day ``hari`` (both empty: unpin)."""
+    session = get_session()
+    plan = _get(session, plan_id)
+    team_id, day, ok = _edit_choice(request.form)
+    if not ok:
+        return _edit_refused(plan.id, _("Pilih tim dan hari yang benar."))
+    try:
+        req = pin_request(session, plan.id, request_id, team_id=team_id, day=day, actor=_actor())
+    except NotFoundError:
+        abort(404)
+    except OutreachError as exc:
+        return _edit_refused(plan.id, _edit_error(exc))
+    session.commit()
+    if team_id is None and day is None:
+        flash(_("Patok %(code)s dilepas.", code=req.tracking_code), "info")
+    else:
+        flash(
+            _(
+                "%(code)s dipatok; berlaku saat rencana disusun ulang.",
+                code=req.tracking_code,
+            ),
+            "info",
+        )
+    return redirect(url_for("plans.detail", plan_id=plan.id, _anchor="perubahan"), 303)
+
+
+@bp.route("/<int:plan_id>/rencanakan-ulang", methods=["POST"])
+@permission_required("plans.manage")
+def replan(plan_id: int) -> ResponseReturnValue:
+    """Plan a draft again keeping its edits; the new draft replaces it."""
+    session = get_session()
+    plan = _get(session, plan_id)
+    office = _office(session)
+    if office is None:
+        abort(404)
+    if plan.status != models.PlanStatus.DRAFT.value:
+        return _edit_refused(plan.id, _("Hanya draf yang dapat diubah."))
+    job_id = _submit_replan(office, plan.id, _actor())
+    return redirect(url_for("plans.job", job_id=job_id), code=303)
+
+
+def _edit_choice(form: MultiDict[str, str]) -> tuple[int | None, dt.date | None, bool]:
+    """The form's ``tim`` and ``hari`` (empty: ``None``), and whether both could be read."""
+    raw_team, raw_day = form.get("tim", "").strip(), form.get("hari", "").strip()
+    team_id = int(raw_team) if raw_team.isdigit() else None
+    day = _parse_date(raw_day) if raw_day else None
+    return team_id, day, (not raw_team or team_id is not None) and (not raw_day or day is not None)
+
+
+def _actor() -> str:
+    return f"user:{current_user.id}"
+
+
+def _edit_error(exc: OutreachError) -> str:
+    return str(exc) if isinstance(exc, EditRefused) else _error_text(exc)
+
+
+def _edit_refused(plan_id: int, text: str, stop_id: int | None = None) -> ResponseReturnValue:
+    """Nothing changed: say why, back on the plan page (at the stop)."""
+    get_session().rollback()
+    flash(_("Perubahan tidak disimpan: %(why)s", why=text), "error")
+    anchor = f"kunjungan-{stop_id}" if stop_id is not None else "perubahan"
+    return redirect(url_for("plans.detail", plan_id=plan_id, _anchor=anchor), 303)

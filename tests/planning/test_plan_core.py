@@ -126,10 +126,11 @@ def test_time_window_is_respected_and_ordering_follows_it() -> None:
 
 
 def test_several_windows_later_one_used_when_the_first_is_taken() -> None:
-    # Both want 9:00-9:30; site 2 can also do 14:00-15:00 and gets that.
+    # Both are home 9:00-10:30 (a 60-minute visit starts by 9:30); site 2 is also home
+    # 13:00-15:00 and gets that.
     sites = [
-        site(1, 500, 0, service_min=60, windows=[(9, 9.5)], priority=50),
-        site(2, 520, 0, service_min=60, windows=[(9, 9.5), (13, 14)], priority=40),
+        site(1, 500, 0, service_min=60, windows=[(9, 10.5)], priority=50),
+        site(2, 520, 0, service_min=60, windows=[(9, 10.5), (13, 15)], priority=40),
     ]
     result = solve(problem(sites, [team(1)]))
     (route,) = result.routes

@@ -162,7 +162,9 @@ def test_cli_plan_prints_a_summary(app, runner, session: Session, monkeypatch) -
     _backlog(session, office)
     session.commit()
     monkeypatch.setattr(network, "travel_model_for", lambda *a, **k: StraightLineModel())
-    result = runner.invoke(args=["outreach", "plan", "--date", MONDAY.isoformat(), "--approve"])
+    result = runner.invoke(
+        args=["outreach", "plan", "--date", MONDAY.isoformat(), "--approve", "--allow-past"]
+    )
     assert result.exit_code == 0, result.output
     assert "Senin, 3 Maret 2025: 12 visits" in result.output
     assert session.scalar(select(models.Plan.status)) == "approved"
@@ -178,7 +180,8 @@ def test_cli_plan_insert_puts_an_urgent_request_into_the_day(
     session.commit()
     monkeypatch.setattr(network, "travel_model_for", lambda *a, **k: StraightLineModel())
     day = MONDAY.isoformat()
-    assert runner.invoke(args=["outreach", "plan", "--date", day, "--approve"]).exit_code == 0
+    planned = runner.invoke(args=["outreach", "plan", "--date", day, "--approve", "--allow-past"])
+    assert planned.exit_code == 0
     urgent = _request(session, office, 70, -2600, 20, category="darurat")
     session.commit()
     out = runner.invoke(args=["outreach", "plan-insert", str(urgent.id), "--date", day])

@@ -52,7 +52,9 @@ def test_yogyakarta_demo_backlog_plans_feasibly_on_real_roads(
     assert planned | {u.site_id for u in result.unassigned} == {s.id for s in inputs.problem.sites}
     assert all(u.message for u in result.unassigned)
 
-    out = runner.invoke(args=["outreach", "plan", "--date", START.isoformat(), "--days", "2"])
+    out = runner.invoke(
+        args=["outreach", "plan", "--date", START.isoformat(), "--days", "2", "--allow-past"]
+    )
     assert out.exit_code == 0, out.output
     assert "Senin, 3 Maret 2025" in out.output
     plan = session.scalars(select(models.Plan).order_by(models.Plan.id.desc())).first()
