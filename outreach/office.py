@@ -30,6 +30,11 @@ DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 REGION_SLACK_DEG = 0.02
 MAX_TEAM_STOPS = 100
 MAX_COLLECTIVE_PERSONS = 1000
+#: Longest lunch or Friday-prayer break an office may set (minutes; 0 = no such break).
+MAX_BREAK_MINUTES = 240
+#: Break lengths the planner uses when the office has not set them (planning.records.rules_for).
+DEFAULT_LUNCH_MINUTES = 60
+DEFAULT_FRIDAY_BREAK_MINUTES = 90
 
 
 class SettingsError(OutreachError):
@@ -149,6 +154,8 @@ def configure_office(
     printers: int | None = None,
     working_weekdays: Sequence[int] | None = None,
     collective_max_persons: int | None = None,
+    lunch_minutes: int | None = None,
+    friday_break_minutes: int | None = None,
 ) -> models.Office:
     """Create the office or update it.
 
@@ -170,6 +177,10 @@ def configure_office(
     collective_max_persons
         The largest part of a collective visit, ``settings["planning"]["collective_max_persons"]``;
         unchanged when None.
+    lunch_minutes, friday_break_minutes
+        Length of the lunch break and of the Friday-prayer break in minutes (0: none), stored
+        as ``settings["lunch_minutes"]`` / ``settings["friday_break_minutes"]``; unchanged
+        when None.
 
     Raises
     ------
@@ -211,6 +222,13 @@ def configure_office(
     ):
         msg = f"Bagian kunjungan kolektif terbesar harus 1 sampai {MAX_COLLECTIVE_PERSONS} orang."
         raise SettingsError(msg, field="collective_max_persons")
+    for field, minutes in (
+        ("lunch_minutes", lunch_minutes),
+        ("friday_break_minutes", friday_break_minutes),
+    ):
+        if minutes is not None and not 0 <= minutes <= MAX_BREAK_MINUTES:
+            msg = f"Lama istirahat harus 0 sampai {MAX_BREAK_MINUTES} menit."
+            raise SettingsError(msg, field=field)
     if office is None:
         office = models.Office(name=name, region_slug=region_slug, region_code=region.code)
         session.add(office)
@@ -228,9 +246,11 @@ def configure_office(
         office.daily_card_capacity = daily_card_capacity
     if printers is not None:
         office.printers = printers
-    if days is not None or collective_max_persons is not None:
+    breaks = {"lunch_minutes": lunch_minutes, "friday_break_minutes": friday_break_minutes}
+    if any(v is not None for v in (days, collective_max_persons, *breaks.values())):
         # New dicts (not in-place changes) so SQLAlchemy sees the JSON column change.
         settings: dict[str, Any] = dict(office.settings or {})
+        settings.update({key: value for key, value in breaks.items() if value is not None})
         if days is not None:
             settings["working_weekdays"] = days
         if collective_max_persons is not None:
@@ -562,6 +582,8 @@ class OfficeForm:
     printers: str = ""
     working_weekdays: list[int] = dataclasses.field(default_factory=list)
     collective_max_persons: str = ""
+    lunch_minutes: str = ""
+    friday_break_minutes: str = ""
 
 
 def office_form(office: models.Office) -> OfficeForm:
@@ -578,7 +600,20 @@ def office_form(office: models.Office) -> OfficeForm:
         printers=str(office.printers),
         working_weekdays=working_weekdays(office),
         collective_max_persons=str(collective_max_persons(office)),
+        lunch_minutes=str(_break_minutes(office, "lunch_minutes", DEFAULT_LUNCH_MINUTES)),
+        friday_break_minutes=str(
+            _break_minutes(office, "friday_break_minutes", DEFAULT_FRIDAY_BREAK_MINUTES)
+        ),
     )
+
+
+def _break_minutes(office: models.Office, key: str, default: int) -> int:
+    """A break length as stored in the office's settings (``default`` when unset)."""
+    value = (office.settings or {}).get(key)
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdecimal():
+        return default
+    return int(text)
 
 
 def read_office_form(data: FormData) -> OfficeForm:
@@ -630,6 +665,14 @@ def save_office_form(session: Session, office: models.Office, form: OfficeForm) 
         low=1,
         high=MAX_COLLECTIVE_PERSONS,
     )
+    breaks: dict[str, int | None] = {}
+    for field, text, label in (
+        ("lunch_minutes", form.lunch_minutes, "Lama istirahat siang"),
+        ("friday_break_minutes", form.friday_break_minutes, "Lama istirahat salat Jumat"),
+    ):
+        breaks[field] = _read_int(
+            text, field=field, label=label, errors=errors, low=0, high=MAX_BREAK_MINUTES
+        )
     for field, text in (
         ("daily_card_capacity", form.daily_card_capacity),
         ("printers", form.printers),
@@ -658,6 +701,8 @@ def save_office_form(session: Session, office: models.Office, form: OfficeForm) 
                 printers=printers,
                 working_weekdays=form.working_weekdays,
                 collective_max_persons=biggest,
+                lunch_minutes=breaks["lunch_minutes"],
+                friday_break_minutes=breaks["friday_break_minutes"],
             )
         except SettingsError as exc:
             errors[exc.field or "form"] = str(exc)
