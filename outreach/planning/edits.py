@@ -48,14 +48,11 @@ from outreach.planning.priority import cards_for
 from outreach.planning.problem import PlanningProblem, PointIndex, problem_points
 from outreach.planning.reasons import Reason, describe, format_date, skill_label
 from outreach.planning.records import (
-    at_time,
-    break_json,
-    geometry_json,
     planned_route,
+    rewrite_route,
     rules_for,
     service_params,
     sites_for,
-    stop_row,
     stop_site_id,
     team_spec,
 )
@@ -231,7 +228,7 @@ def move_stop(
     source_id = source.id
     source.stops.remove(stop)
     session.flush()
-    _write_route(session, plan, source, left)
+    rewrite_route(session, plan, source, left)
     moved = apply_insertion(session, plan, day_rows if target else [], answer, sites)
     _log(
         session,
@@ -296,7 +293,7 @@ def remove_stop(
     )
     route.stops.remove(stop)
     session.flush()
-    _write_route(session, plan, route, left)
+    rewrite_route(session, plan, route, left)
     plan.unassigned.append(row)
     _log(session, plan, "remove", stop, actor=actor, now=now)
     return row
@@ -384,6 +381,8 @@ def replan_draft(
     teams, seed and ``keep_approved``), then pins each moved stop's site to its team and day
     and leaves removed ones out (listed as unassigned with reason
     ``removed_by_coordinator``); pins set with :func:`pin_request` are on the requests already.
+    The other visits start where the draft had them and stay on their team and day where they
+    still fit (:mod:`outreach.planning.stability`), so a small edit moves few of them.
     The new draft's ``inputs`` carries the edit log and ``"replaces": plan_id``; the old one
     gets ``"replaced_by"`` and status ``superseded``.
 
@@ -451,7 +450,8 @@ def replan_draft(
     problem = dataclasses.replace(inputs.problem, sites=tuple(kept))
     inputs = dataclasses.replace(inputs, problem=problem)
     say("Menyusun rute")
-    result, matrix = compute_plan(inputs, travel, progress=progress)
+    # Start from the draft: visits not edited stay on their team and day where they fit.
+    result, matrix = compute_plan(inputs, travel, progress=progress, previous=plan)
     say("Menyimpan rencana")
     new = save_plan(session, inputs, result, matrix)
     for site in left_out:
@@ -674,50 +674,6 @@ def _insert_reason(code: str, message: str, team: str, day: dt.date) -> str:
     if code == Reason.PINNED_TEAM_UNAVAILABLE.value:
         return f"{team} tidak bertugas pada {format_date(day)}."
     return message
-
-
-_TIMED = (
-    "sequence",
-    "arrival_at",
-    "service_start_at",
-    "departure_at",
-    "wait_s",
-    "service_s",
-    "travel_time_s",
-    "distance_m",
-    "leg_geometry",
-    "fallback_distance",
-)
-
-
-def _write_route(
-    session: Session, plan: models.Plan, row: models.Route, new: PlannedRoute | None
-) -> None:
-    """Write the re-timed ``new`` over ``row`` (same stops, same order); ``None``: delete it."""
-    if new is None:
-        plan.routes.remove(row)
-        session.flush()
-        return
-    day = row.route_date
-    by_site = {stop_site_id(s): s for s in row.stops}
-    for stop in row.stops:  # out of the way of the unique (route, sequence)
-        stop.sequence = -stop.sequence
-    session.flush()
-    for planned in new.stops:
-        fresh = stop_row(day, planned)
-        for name in _TIMED:
-            setattr(by_site[planned.site_id], name, getattr(fresh, name))
-    row.start_at = at_time(day, new.start_s)
-    row.end_at = at_time(day, new.end_s)
-    row.travel_time_s = new.travel_s
-    row.distance_m = new.distance_m
-    row.service_s = new.service_s
-    row.wait_s = new.wait_s
-    row.persons = new.persons
-    row.return_geometry = geometry_json(new.return_geometry)
-    row.breaks = [break_json(b) for b in new.breaks]
-    session.flush()
-    session.expire(row, ["stops"])
 
 
 def _log(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 
 from outreach.domain import LonLat, PlannedRoute, PlannedStop, Site, TravelMatrix, UnassignedSite
@@ -166,3 +167,96 @@ def insert_site(
     if old is not None:
         timed = dataclasses.replace(timed, locked=old.locked)
     return Insertion(route_with_legs(timed, old, index, legs), old, position + 1, added)
+
+
+@dataclasses.dataclass(frozen=True)
+class Displacement:
+    """Room made for an urgent site by taking lower-priority visits off one team's route.
+
+    ``insertion.route`` is that team's new route (without ``removed``, with the urgent site);
+    ``removed`` are the site ids taken off, least urgent first.
+    """
+
+    insertion: Insertion
+    removed: tuple[int, ...]
+
+
+#: At most this many visits are displaced for one urgent request.
+MAX_DISPLACED = 2
+
+
+def displace_for(
+    problem: PlanningProblem,
+    matrix: TravelMatrix,
+    *,
+    site_id: int,
+    routes: Sequence[PlannedRoute],
+    legs: Legs | None = None,
+    done: Mapping[int, int] | None = None,
+    cards_used: int | None = None,
+) -> Displacement | None:
+    """The least disruptive way to fit urgent site ``site_id`` into a full day.
+
+    Tries taking one, then two, visits less urgent than the site (and not done yet) off one
+    team's route, so that :func:`insert_site` finds a place for it on that same route (only
+    one route changes). Among the ways that work: the fewest visits displaced, then the lowest
+    priorities, then the least added travel. ``None`` when none works within
+    :data:`MAX_DISPLACED` visits. Arguments as for :func:`insert_site`.
+    """
+    (day,) = problem.dates
+    by_id = {s.id: s for s in problem.sites}
+    site = by_id[site_id]
+    index = problem_points(problem)
+    day_routes = [r for r in routes if r.day == day]
+    used = sum(r.cards for r in routes if r.day == day) if cards_used is None else cards_used
+    for count in range(1, MAX_DISPLACED + 1):
+        best: tuple[tuple[int, int, int, int], Displacement] | None = None
+        for route in day_routes:
+            team = next((t for t in problem.teams if t.id == route.team_id), None)
+            td = None if team is None else team_day(team, day, problem.rules)
+            if td is None:
+                continue
+            first = (done or {}).get(route.team_id, 0)
+            movable = [
+                s.site_id for s in route.stops[first:] if by_id[s.site_id].priority < site.priority
+            ]
+            for removed in itertools.combinations(movable, count):
+                order = [by_id[s.site_id] for s in route.stops if s.site_id not in removed]
+                trimmed = (
+                    schedule_route(
+                        td,
+                        order,
+                        rows=[index.site_row[s.id] for s in order],
+                        start_row=index.team_start[route.team_id],
+                        depot_row=index.depot,
+                        matrix=matrix,
+                    )
+                    if order
+                    else None
+                )
+                if order and trimmed is None:
+                    continue
+                others = [r for r in routes if r is not route]
+                trial_routes = [*others, trimmed] if trimmed is not None else others
+                freed = sum(by_id[i].cards for i in removed)
+                answer = insert_site(
+                    problem,
+                    matrix,
+                    site_id=site_id,
+                    routes=trial_routes,
+                    legs=None,
+                    done=done,
+                    cards_used=used - freed,
+                )
+                if not isinstance(answer, Insertion) or answer.route.team_id != route.team_id:
+                    continue
+                ranked = tuple(sorted(removed, key=lambda i: (by_id[i].priority, i)))
+                added = answer.route.travel_s - route.travel_s  # against the route as it was
+                key = (count, sum(by_id[i].priority for i in removed), added, route.team_id)
+                if best is None or key < best[0]:
+                    placed = route_with_legs(answer.route, route, index, legs)
+                    moved = Insertion(placed, route, answer.sequence, added)
+                    best = (key, Displacement(moved, ranked))
+        if best is not None:
+            return best[1]
+    return None

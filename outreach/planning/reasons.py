@@ -31,6 +31,8 @@ class Reason(enum.StrEnum):
     WINDOW_TOO_SHORT = "window_too_short"
     # The resident is home only on weekdays no team with the skills works.
     NO_TEAM_WHEN_HOME = "no_team_when_home"
+    # Taken off a full day to make room for a darurat request (planning.urgent).
+    DISPLACED_BY_URGENT = "displaced_by_urgent"
     TOO_LONG = "too_long"  # even alone the visit does not fit in a shift
     CARD_CAPACITY_FULL = "card_capacity_full"
     DAY_FULL = "day_full"
@@ -130,6 +132,7 @@ TITLES: dict[Reason, str] = {
     Reason.WINDOWS_MISS_SHIFTS: "Jam warga tidak cocok",
     Reason.WINDOW_TOO_SHORT: "Jam di rumah terlalu singkat",
     Reason.NO_TEAM_WHEN_HOME: "Tidak ada tim saat warga di rumah",
+    Reason.DISPLACED_BY_URGENT: "Digeser oleh permohonan darurat",
     Reason.TOO_LONG: "Melebihi satu shift",
     Reason.CARD_CAPACITY_FULL: "Kapasitas cetak KTP penuh",
     Reason.DAY_FULL: "Kapasitas tim penuh",
@@ -152,6 +155,7 @@ def describe(
     needs: Iterable[str] = (),
     pinned: dt.date | None = None,
     team: str = "",
+    urgent_code: str = "",
 ) -> str:
     """The coordinator-facing explanation of ``reason``, in Indonesian.
 
@@ -171,6 +175,9 @@ def describe(
     team
         The best-equipped team (``no_skill``, when the teams have every skill together but no
         team alone): named with what it has and what it lacks.
+    urgent_code
+        The tracking code of the darurat request that took the place
+        (``displaced_by_urgent``).
 
     Returns
     -------
@@ -231,6 +238,10 @@ def describe(
             '"Sudah dihubungi, rencanakan lagi" di halaman permohonan.'
         ),
         Reason.REMOVED_BY_COORDINATOR: "Dikeluarkan dari rencana oleh koordinator.",
+        Reason.DISPLACED_BY_URGENT: (
+            f"Digeser oleh permohonan darurat {urgent_code}.".replace(" .", ".")
+            + (when or none_ahead)
+        ),
     }
     if code in DAY_REASONS:
         return texts[code] + when

@@ -542,3 +542,52 @@ def served_parts(session: Session, request_ids: Iterable[int]) -> dict[int, set[
     for request_id, part in rows:
         out.setdefault(int(request_id), set()).add(int(part or 1))
     return out
+
+
+#: Stop columns a re-timed route rewrites.
+TIMED_COLUMNS = (
+    "sequence",
+    "arrival_at",
+    "service_start_at",
+    "departure_at",
+    "wait_s",
+    "service_s",
+    "travel_time_s",
+    "distance_m",
+    "leg_geometry",
+    "fallback_distance",
+)
+
+
+def rewrite_route(
+    session: Session, plan: models.Plan, row: models.Route, new: PlannedRoute | None
+) -> None:
+    """Write the re-timed ``new`` over the route ``row`` of ``plan`` (its stops, same order).
+
+    ``new`` holds exactly the stops ``row`` has (by site id); ``None`` deletes the route.
+    Flushes, never commits.
+    """
+    if new is None:
+        plan.routes.remove(row)
+        session.flush()
+        return
+    day = row.route_date
+    by_site = {stop_site_id(s): s for s in row.stops}
+    for stop in row.stops:  # out of the way of the unique (route, sequence)
+        stop.sequence = -stop.sequence
+    session.flush()
+    for planned in new.stops:
+        fresh = stop_row(day, planned)
+        for name in TIMED_COLUMNS:
+            setattr(by_site[planned.site_id], name, getattr(fresh, name))
+    row.start_at = at_time(day, new.start_s)
+    row.end_at = at_time(day, new.end_s)
+    row.travel_time_s = new.travel_s
+    row.distance_m = new.distance_m
+    row.service_s = new.service_s
+    row.wait_s = new.wait_s
+    row.persons = new.persons
+    row.return_geometry = geometry_json(new.return_geometry)
+    row.breaks = [break_json(b) for b in new.breaks]
+    session.flush()
+    session.expire(row, ["stops"])

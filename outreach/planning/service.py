@@ -90,6 +90,7 @@ from outreach.planning.records import (
     team_spec,
 )
 from outreach.planning.split import DEFAULT_COLLECTIVE_MAX_PERSONS, part_label
+from outreach.planning.stability import plan_stable, previous_positions
 from outreach.planning.urgent import UrgentResult, insert_urgent
 
 __all__ = [
@@ -341,12 +342,18 @@ def _cards_printed(
 
 
 def compute_plan(
-    inputs: PlanInputs, travel: TravelModel, *, progress: ProgressFn | None = None
+    inputs: PlanInputs,
+    travel: TravelModel,
+    *,
+    progress: ProgressFn | None = None,
+    previous: models.Plan | None = None,
 ) -> tuple[PlanResult, TravelMatrix]:
     """Build the matrix with ``travel`` and run the core planner (with road geometry).
 
     ``progress`` (optional) is told ``(0, days, ...)`` before the travel times are computed,
-    then ``(day_index, days, ...)`` before each day is planned.
+    then ``(day_index, days, ...)`` before each day is planned. With ``previous`` (a draft
+    over the same days) the plan starts from it: its visits stay on their team and day where
+    they still fit (:func:`outreach.planning.stability.plan_stable`).
 
     Returns
     -------
@@ -358,7 +365,16 @@ def compute_plan(
         progress(0, len(inputs.problem.dates), "Menghitung waktu tempuh antarlokasi ...")
     matrix = travel.matrix(problem_points(inputs.problem).points)
     matrix_s = time.perf_counter() - started
-    result = plan_routes(inputs.problem, matrix, legs=travel.leg_geometry, progress=progress)
+    if previous is None:
+        result = plan_routes(inputs.problem, matrix, legs=travel.leg_geometry, progress=progress)
+    else:
+        result = plan_stable(
+            inputs.problem,
+            matrix,
+            previous_positions(previous),
+            legs=travel.leg_geometry,
+            progress=progress,
+        )
     result.timings_s["matrix_s"] = matrix_s
     return result, matrix
 
@@ -580,6 +596,7 @@ def create_plan(
     office: models.Office | None = None,
     rules: PlanRules | None = None,
     progress: ProgressFn | None = None,
+    previous: models.Plan | None = None,
 ) -> models.Plan:
     """Plan ``days`` working days from ``start_date`` and store the plan as a draft.
 
@@ -593,6 +610,9 @@ def create_plan(
         As for :func:`load_inputs`.
     progress
         ``progress(done, total, text)`` as planning goes (see :func:`compute_plan`).
+    previous
+        A draft over the same days to start from: its visits keep their team and day where
+        they still fit (stable re-planning, see :mod:`outreach.planning.stability`).
 
     Returns
     -------
@@ -609,7 +629,7 @@ def create_plan(
         office=office,
         rules=rules,
     )
-    result, matrix = compute_plan(inputs, travel, progress=progress)
+    result, matrix = compute_plan(inputs, travel, progress=progress, previous=previous)
     return save_plan(session, inputs, result, matrix)
 
 

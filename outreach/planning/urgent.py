@@ -20,10 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach import models
-from outreach.domain import Site, TravelModel, UnassignedSite
+from outreach.domain import Site, TravelMatrix, TravelModel, UnassignedSite
 from outreach.errors import NotFoundError, PlanningError
 from outreach.office import get_office
-from outreach.planning.insertion import Insertion, insert_site
+from outreach.planning.expected import first_servable_day
+from outreach.planning.insertion import Displacement, Insertion, displace_for, insert_site
 from outreach.planning.problem import PlanningProblem, problem_points
 from outreach.planning.reasons import Reason, describe
 from outreach.planning.records import (
@@ -45,12 +46,31 @@ Status = models.RequestStatus
 
 
 @dataclasses.dataclass(frozen=True)
+class SwapOffer:
+    """On an approved day: the least disruptive swap that would fit an urgent request.
+
+    ``displaced`` are the requests (ids and tracking codes) that would leave ``team_name``'s
+    route; nothing has changed yet (the coordinator accepts with ``displace=True``).
+    """
+
+    team_name: str
+    displaced: tuple[tuple[int, str], ...]
+    added_travel_s: int
+
+
+@dataclasses.dataclass(frozen=True)
 class UrgentResult:
-    """The stop an urgent request got, or why it could not go into the day's routes."""
+    """The stop an urgent request got, or why it could not go into the day's routes.
+
+    ``displaced`` lists the requests (id, tracking code) taken off the day to make room;
+    ``offer`` is a swap the coordinator may accept on an approved day.
+    """
 
     stop: models.Stop | None
     unassigned: UnassignedSite | None
     added_travel_s: int = 0
+    displaced: tuple[tuple[int, str], ...] = ()
+    offer: SwapOffer | None = None
 
 
 def _day_routes(session: Session, office_id: int, day: dt.date) -> list[models.Route]:
@@ -103,6 +123,7 @@ def insert_urgent(
     request_id: int,
     day: dt.date,
     office: models.Office | None = None,
+    displace: bool = False,
 ) -> UrgentResult:
     """Insert request ``request_id`` into the routes of ``day`` at least added travel time.
 
@@ -111,6 +132,14 @@ def insert_urgent(
     stay before the new stop, and the day's card capacity counts the cards they printed. If the
     plan is approved the request becomes ``terjadwal``. Nothing raises when it does not fit:
     the reason comes back instead.
+
+    An urgent request (priority at least the rules' ``must_priority``: darurat) that finds the
+    day full may displace up to two less urgent visits of one route
+    (:func:`~outreach.planning.insertion.displace_for`): on a draft day at once; on an
+    approved day only with ``displace=True`` -- without it the swap comes back as ``offer``.
+    Displaced requests are listed on the plan with reason ``displaced_by_urgent`` and the date
+    they can next be served, go back to ``terverifikasi`` if they were scheduled, and get that
+    date as their deadline so the next plan takes them first.
 
     Raises
     ------
@@ -181,8 +210,31 @@ def insert_urgent(
         done={r.team_id: _done_prefix(r) for r in route_rows},
         cards_used=_cards_used(route_rows, by_id),
     )
+    displaced: tuple[tuple[int, str], ...] = ()
     if not isinstance(answer, Insertion):
-        return UrgentResult(None, answer)
+        swap = _displacement(problem, matrix, answer, route_rows, by_id, travel)
+        if swap is None:
+            return UrgentResult(None, answer)
+        codes = tuple(_request_of(session, by_id[i]) for i in swap.removed)
+        approved = plan_row.status == models.PlanStatus.APPROVED.value
+        if approved and not displace:
+            team = next(
+                r.team.name for r in route_rows if r.team_id == swap.insertion.route.team_id
+            )
+            offer = SwapOffer(team, codes, swap.insertion.added_travel_s)
+            return UrgentResult(None, answer, offer=offer)
+        _take_off(
+            session,
+            plan_row,
+            route_rows,
+            swap.removed,
+            request.tracking_code,
+            problem,
+            matrix,
+            by_id,
+        )
+        answer = swap.insertion
+        displaced = codes
     stop = apply_insertion(session, plan_row, route_rows, answer, by_id)
     if plan_row.status == models.PlanStatus.APPROVED.value:
         request.status = Status.TERJADWAL.value
@@ -208,9 +260,90 @@ def insert_urgent(
             "added_travel_s": answer.added_travel_s,
         },
     ]
+    if displaced:
+        summary["displacements"] = [
+            *summary.get("displacements", []),
+            {"request_id": request_id, "displaced": [i for i, _ in displaced]},
+        ]
     plan_row.summary = summary
     session.flush()
-    return UrgentResult(stop, None, answer.added_travel_s)
+    return UrgentResult(stop, None, answer.added_travel_s, displaced=displaced)
+
+
+def _displacement(
+    problem: PlanningProblem,
+    matrix: TravelMatrix,
+    refused: UnassignedSite,
+    route_rows: Sequence[models.Route],
+    by_id: Mapping[int, Site],
+    travel: TravelModel,
+) -> Displacement | None:
+    """A way to make room for an urgent site the day refused for lack of room, or None."""
+    site = by_id[refused.site_id]
+    full = refused.reason in (Reason.DAY_FULL.value, Reason.CARD_CAPACITY_FULL.value)
+    if not full or site.priority < problem.rules.must_priority:
+        return None
+    routes = [planned_route(r, locked=False, sites=dict(by_id)) for r in route_rows]
+    return displace_for(
+        problem,
+        matrix,
+        site_id=site.id,
+        routes=routes,
+        legs=travel.leg_geometry,
+        done={r.team_id: _done_prefix(r) for r in route_rows},
+        cards_used=_cards_used(route_rows, by_id),
+    )
+
+
+def _request_of(session: Session, site: Site) -> tuple[int, str]:
+    row = session.get(models.ServiceRequest, site.request_key)
+    return site.request_key, row.tracking_code if row is not None else str(site.request_key)
+
+
+def _take_off(
+    session: Session,
+    plan: models.Plan,
+    route_rows: Sequence[models.Route],
+    removed: Sequence[int],
+    urgent_code: str,
+    problem: PlanningProblem,
+    matrix: TravelMatrix,
+    by_id: Mapping[int, Site],
+) -> None:
+    """Take the displaced sites' stops off the day, list them on the plan, free their requests."""
+    index = problem_points(problem)
+    for site_id in removed:
+        site = by_id[site_id]
+        stop = next(s for r in route_rows for s in r.stops if stop_site_id(s) == site_id)
+        stop.route.stops.remove(stop)
+        later = first_servable_day(
+            site,
+            problem.dates[0],
+            teams=problem.teams,
+            rules=problem.rules,
+            index=index,
+            matrix=matrix,
+        )
+        plan.unassigned.append(
+            models.PlanUnassigned(
+                request_id=site.request_key,
+                reason=Reason.DISPLACED_BY_URGENT.value,
+                detail=describe(
+                    Reason.DISPLACED_BY_URGENT, expected=later, urgent_code=urgent_code
+                ),
+                expected_date=later,
+            )
+        )
+        request = session.get(models.ServiceRequest, site.request_key)
+        if request is not None:
+            if request.status == Status.TERJADWAL.value and not any(
+                s.request_id == request.id for r in route_rows for s in r.stops
+            ):
+                request.status = Status.TERVERIFIKASI.value
+                request.scheduled_at = None
+            if later is not None and (request.deadline is None or request.deadline > later):
+                request.deadline = later  # the next plan takes it first
+    session.flush()
 
 
 def apply_insertion(

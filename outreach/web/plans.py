@@ -63,6 +63,7 @@ from outreach.planning.service import (
     discard_plan,
     insert_urgent,
 )
+from outreach.planning.stability import draft_over
 from outreach.render import maps
 from outreach.render.confirmations import mark_confirmation_sent, plan_confirmations
 from outreach.render.mapdata import RequestPoint
@@ -329,8 +330,9 @@ def insert(plan_id: int) -> ResponseReturnValue:
         return render_template(
             "plans/insert.html", plan=plan, dates=plan_dates(plan), values=values
         )
+    displace = request.form.get("geser") == "ya"  # the coordinator accepted the offered swap
     try:
-        code, result = _insert(session, plan, values["kode"], values["hari"])
+        code, result = _insert(session, plan, values["kode"], values["hari"], displace=displace)
     except OutreachError as exc:
         session.rollback()
         return render_template(
@@ -341,6 +343,17 @@ def insert(plan_id: int) -> ResponseReturnValue:
             error=_error_text(exc),
         ), 400
     session.commit()
+    if result.offer is not None:
+        # An approved day is full: offer the least disruptive swap; nothing changed yet.
+        return render_template(
+            "plans/insert.html",
+            plan=plan,
+            dates=plan_dates(plan),
+            values=values,
+            offer=result.offer,
+            refused=result.unassigned.message if result.unassigned else "",
+            minutes=minutes,
+        )
     _flash_insert(code, result)
     return redirect(url_for("plans.detail", plan_id=plan_id), code=303)
 
@@ -518,6 +531,8 @@ def _submit_plan(office: models.Office, params: dict[str, Any]) -> str:
     start = dt.date.fromisoformat(params["start"])
 
     def make(session: Session, travel: TravelModel, progress: jobs.Progress) -> models.Plan:
+        # A draft over the same days is the starting point: its visits stay where they fit.
+        previous = draft_over(session, office_id, start_date=start, days=int(params["days"]))
         return create_plan(
             session,
             travel,
@@ -528,6 +543,7 @@ def _submit_plan(office: models.Office, params: dict[str, Any]) -> str:
             keep_approved=not params["replan"],
             office=session.get(models.Office, office_id),
             progress=progress,
+            previous=previous,
         )
 
     days = int(params["days"])
@@ -632,7 +648,7 @@ class PlanInputError(OutreachError):
 
 
 def _insert(
-    session: Session, plan: models.Plan, code: str, day_text: str
+    session: Session, plan: models.Plan, code: str, day_text: str, *, displace: bool = False
 ) -> tuple[str, UrgentResult]:
     req = session.scalar(
         select(models.ServiceRequest).where(
@@ -646,7 +662,9 @@ def _insert(
     if day is None or day not in plan_dates(plan):
         raise PlanInputError(_("Pilih salah satu hari rencana ini."))
     office = get_office(session)
-    result = insert_urgent(session, _travel(office), request_id=req.id, day=day, office=office)
+    result = insert_urgent(
+        session, _travel(office), request_id=req.id, day=day, office=office, displace=displace
+    )
     return req.tracking_code, result
 
 
@@ -661,6 +679,16 @@ def _flash_insert(code: str, result: UrgentResult) -> None:
             ),
             "info",
         )
+        if result.displaced:
+            moved = ", ".join(c for _, c in result.displaced)
+            flash(
+                _(
+                    "Untuk memberi tempat, %(codes)s digeser ke luar hari itu; lihat daftar "
+                    "belum terjadwal untuk tanggal perkiraannya.",
+                    codes=moved,
+                ),
+                "warning",
+            )
     else:
         reason = result.unassigned.message if result.unassigned else ""
         flash(_("%(code)s tidak dapat disisipkan. %(why)s", code=code, why=reason), "warning")
