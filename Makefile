@@ -13,7 +13,7 @@ DEMO_DATE ?= $(shell TZ=Asia/Jakarta date +%F)
 
 NODE_MODULES := node_modules
 
-.PHONY: messages migration-reset demo test lint typecheck pytest serve install browser pdf-libs frontend bench clean
+.PHONY: messages migration-reset demo test lint typecheck pytest serve install browser pdf-libs frontend services bench clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
@@ -78,7 +78,17 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(VENV)/bin/mypy
 
-pytest: $(VENV)/.installed-test browser frontend pdf-libs
+# Servers the tests start themselves (throwaway instances): Debian's redis-server (shared rate
+# limits, background jobs). Installed here when missing, failing loudly.
+services:
+	@if command -v redis-server >/dev/null; then echo "redis-server: $$(command -v redis-server)"; else \
+	  echo "Installing Debian's redis-server for the tests..."; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server \
+	  || { echo "ERROR: could not install redis-server (apt-get install redis-server); the tests need it." >&2; exit 1; }; \
+	fi
+
+pytest: $(VENV)/.installed-test browser frontend pdf-libs services
 	$(PY) -m pytest
 
 test: lint typecheck pytest

@@ -38,9 +38,28 @@ def defaults() -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host (nginx,
+        # a load balancer): 0 trusts none (the app faces residents directly); 1 for one nginx.
+        # Too high lets a resident choose their own address; too low puts everyone behind the
+        # proxy under one address (Werkzeug ProxyFix, applied in create_app).
+        "TRUSTED_PROXIES": 0,
+        # redis://host:6379/0 or redis+unix:///run/redis.sock: rate-limit counters shared by
+        # every worker. Empty: counters in each process's memory (one worker only).
+        "REDIS_URL": "",
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": True,
-        "PUBLIC_FORM_RATE_LIMIT": "10 per minute;60 per hour",
+        # Per address, ACCEPTED public submissions (a form that fails validation is free):
+        # one carrier-grade NAT address can carry hundreds of residents; 50 of them submitting
+        # in the same minute still pass, a flood of valid-looking forms stops at 1000 an hour.
+        "PUBLIC_FORM_RATE_LIMIT": "120 per minute;1000 per hour",
+        # Per address, EVERY post to the public form or status page (a flood guard).
+        "PUBLIC_POST_RATE_LIMIT": "300 per minute",
+        # Per phone number and per NIK, accepted submissions (a family rarely needs more).
+        "PUBLIC_CONTACT_RATE_LIMIT": "3 per day",
+        # Per address, FAILED status lookups (each is a guess at a code or phone digits).
+        "STATUS_LOOKUP_RATE_LIMIT": "20 per minute;100 per hour",
+        # Per tracking code, failed lookups from anywhere (10,000 possible last-4 digits).
+        "STATUS_CODE_RATE_LIMIT": "10 per day",
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         # Most residents one letter may list (typed or uploaded).
         "LETTER_MAX_ROWS": 500,
@@ -95,3 +114,21 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
         else:
             out[name] = _coerce(value)
     return out
+
+
+def apply_deployment(config: dict[str, Any]) -> None:
+    """Derive settings that depend on others (called by create_app after every layer).
+
+    ``REDIS_URL`` becomes the limiter's storage; ``TRUSTED_PROXIES`` must be a whole number
+    from 0 to 10.
+    """
+    if config.get("REDIS_URL"):
+        config["RATELIMIT_STORAGE_URI"] = str(config["REDIS_URL"])
+    given = config.get("TRUSTED_PROXIES") or 0
+    proxies = given
+    if isinstance(given, str):
+        proxies = int(given) if given.strip().isdigit() else -1
+    if not isinstance(proxies, int) or isinstance(proxies, bool) or not 0 <= proxies <= 10:
+        msg = f"OUTREACH_TRUSTED_PROXIES must be a whole number from 0 to 10, not {given!r}."
+        raise ValueError(msg)
+    config["TRUSTED_PROXIES"] = proxies

@@ -88,6 +88,8 @@ class Trait(enum.StrEnum):
 
     PETUGAS_PEREMPUAN = "petugas_perempuan"  # a female officer
     BAHASA_ISYARAT = "bahasa_isyarat"  # an officer who signs
+    # A team on motorbikes; a request in a narrow alley (gang) needs one ("motor saja").
+    MOTOR = "motor"
 
 
 class RequestStatus(enum.StrEnum):
@@ -368,6 +370,9 @@ class ServiceRequest(Base):
     )
     # Hash of a normalised public submission: the same form sent twice makes one request.
     submission_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    # The form's one-time key (hidden field "kunci"): a double tap or a retried POST carries
+    # the same key, and the unique constraint lets only one of them create a request.
+    submission_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
 
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -593,6 +598,9 @@ class User(Base):
     # The team a team lead (ketua tim) leads; None for other roles.
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the signed-in session's id: sign-out and a new password bump it, so a session
+    # cookie made before no longer signs anyone in.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -608,6 +616,8 @@ class AuditEvent(Base):
     entity: Mapped[str] = mapped_column(String(60))
     entity_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The office whose record changed (the audit page is scoped by it); None: not known.
+    office_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class RegionImport(Base):

@@ -10,12 +10,13 @@ are stored hashed only and never written to the audit trail.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from outreach import models
 from outreach.errors import NotFoundError, OutreachError
@@ -169,6 +170,8 @@ def create_user(
     user.office_id = office.id if office is not None else None
     if created:
         session.add(user)
+    else:
+        end_sessions(user)
     session.flush()
     action = "user.create" if created else "user.replace"
     detail = {"username": username, "role": role, "team_id": user.team_id}
@@ -247,6 +250,8 @@ def reset_password(
     check_password(password)
     user = get_user(session, user_id)
     user.password_hash = hash_password(password)
+    # Every session of the account ends: a stolen cookie dies with the old password.
+    end_sessions(user)
     session.flush()
     record_event(
         session,
@@ -282,6 +287,71 @@ def set_active(
         entity="user",
         entity_id=user.id,
         detail={"username": user.username},
+    )
+    return user
+
+
+def end_sessions(user: models.User) -> None:
+    """End every signed-in session of ``user`` (sign-out, a new password).
+
+    The session version is part of the id Flask-Login keeps in the session cookie; a cookie
+    carrying an older version no longer signs anyone in.
+    """
+    user.session_version = (user.session_version or 0) + 1
+
+
+def session_token(user: models.User) -> str:
+    """The id kept in the session cookie: ``"<user id>:<session version>"``."""
+    return f"{user.id}:{user.session_version or 0}"
+
+
+def user_for_token(session: Session, token: str) -> models.User | None:
+    """The active account a session cookie's id names, if its version is still current."""
+    user_id, sep, version = token.partition(":")
+    if not sep or not user_id.isdigit() or not version.isdigit():
+        return None  # an id from before session versions: signed out
+    user = session.get(models.User, int(user_id))
+    if user is None or not user.active or (user.session_version or 0) != int(version):
+        return None
+    return user
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Checked when the username is unknown, so that answer costs what a wrong password costs.
+    return generate_password_hash("jemput-bola: no such account")
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, address: str = ""
+) -> models.User | None:
+    """The account ``username``/``password`` signs in to, or None; both are audited.
+
+    An unknown username, a deactivated account and a wrong password take the same work (one
+    password hash check each) and give the same answer. The password is never recorded; the
+    username is (staff names are not residents' personal data). Not committed here.
+    """
+    username = username.strip()[:200]
+    user = session.scalar(select(models.User).where(models.User.username == username))
+    stored = user.password_hash if user is not None else _dummy_hash()
+    matches = check_password_hash(stored, password)
+    if user is None or not user.active or not matches:
+        record_event(
+            session,
+            actor="public",
+            action="auth.login_failed",
+            entity="auth",
+            entity_id=user.id if user is not None else None,
+            detail={"username": username[:80], "address": address},
+        )
+        return None
+    record_event(
+        session,
+        actor=f"user:{user.id}",
+        action="auth.login",
+        entity="auth",
+        entity_id=user.id,
+        detail={"username": user.username, "address": address},
     )
     return user
 

@@ -28,6 +28,7 @@ from outreach.intake.tracking import make_tracking_code
 FLAG_LOCATION = "lokasi_perlu_konfirmasi"
 TRAIT_FEMALE = "petugas_perempuan"
 TRAIT_SIGN = "bahasa_isyarat"
+TRAIT_MOTOR = "motor"
 WORKDAYS = (0, 1, 2, 3, 4)
 
 
@@ -219,6 +220,11 @@ class RequestGenerator:
             required_traits=traits,
             flags=[] if located else [FLAG_LOCATION],
         )
+        if request.rt == "012" and request.services == ["perekaman_ktp"] and not traits:
+            # Some homes are down a gang too narrow for a car (no extra random draw: the same
+            # seed still gives the same demo otherwise).
+            request.required_traits = [TRAIT_MOTOR]
+            request.accessibility_notes = "Rumah di gang sempit: motor saja."
         if relation:
             request.companion_name, request.companion_phone = applicant, phone
         if category == "darurat":

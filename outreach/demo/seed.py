@@ -52,7 +52,7 @@ FRIDAY_SHIFT = (dt.time(8, 0), dt.time(14, 0))
 TEAMS: tuple[tuple[str, tuple[str, ...], int | None], ...] = (
     ("Tim 1", (*ALL_SERVICES, "petugas_perempuan"), None),
     ("Tim 2", (*ALL_SERVICES, "bahasa_isyarat"), None),
-    ("Tim 3", ("perekaman_ktp", "cetak_ktp", "kk"), None),
+    ("Tim 3", ("perekaman_ktp", "cetak_ktp", "kk", "motor"), None),
     ("Tim 4", ("perekaman_ktp", "cetak_ktp", "kia", "akta", "petugas_perempuan"), 6),
 )
 

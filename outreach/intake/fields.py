@@ -15,6 +15,8 @@ from outreach.intake.areas import AreaOptions, KecamatanOption, KelurahanOption
 from outreach.intake.text import clean_text
 
 MAX_NAME = 200
+# The largest id a BIGINT (PostgreSQL) or INTEGER (SQLite) column holds.
+MAX_ID = 2**63 - 1
 # Letters of any script, separated by spaces and the punctuation names carry
 # ("Moh. Ali", "Siti 'Aisyah", "Anak Agung Gde").
 _NAME_OK = re.compile(r"^[^\W\d_]+(?:[ .,'’`-]+[^\W\d_]+)*\.?$")
@@ -41,6 +43,19 @@ class Collector:
         except IntakeError as exc:
             self.errors.setdefault(name, str(exc))
             return None
+
+
+def read_id(text: object) -> int | None:
+    """An id sent by a form (a select's or checkbox's value): 1 to ``MAX_ID``, else None.
+
+    ``str.isdigit`` alone lets superscripts and other scripts' digits through (``int`` then
+    fails) and a number too big for the database's integer column.
+    """
+    value = str(text or "").strip()
+    if not (value.isascii() and value.isdigit() and len(value) <= 19):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
 
 
 def clean_line(text: str) -> str:

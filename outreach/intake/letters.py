@@ -847,7 +847,7 @@ def validate_letter(draft: LetterDraft, ctx: IntakeContext) -> ValidatedLetter:
         c.errors.setdefault("rw", "Surat dari RW: isi nomor RW.")
     services = c.check("services", _default_services, draft.services)
     notes = c.check("notes", check_text, draft.notes, limit=2000, what="Catatan")
-    point = c.check("location", parse_point, draft.lon, draft.lat)
+    point = c.check("location", parse_point, draft.lon, draft.lat, decimal_comma=True)
     location = None
     if kel is not None and "location" not in c.errors:
         location = c.check(
@@ -896,6 +896,7 @@ def register_letter(
     valid_only: bool = False,
     now: dt.datetime | None = None,
     names: dict[int, str] | None = None,
+    submission_key: str | None = None,
 ) -> tuple[models.Letter, models.ServiceRequest]:
     """Save a letter, its residents and its one collective request.
 
@@ -921,6 +922,9 @@ def register_letter(
         Current time, UTC.
     names
         Row number -> name as written, to list skipped rows by name.
+    submission_key
+        The form's one-time key, stored on the collective request (a unique column): the same
+        form sent twice at once makes one letter (the view answers the loser's IntegrityError).
 
     Raises
     ------
@@ -1011,6 +1015,7 @@ def register_letter(
         flags=sorted(set(flags)),
         status=RequestStatus.BARU.value,
         letter_id=row.id,
+        submission_key=submission_key,
         created_at=now,
         updated_at=now,
     )
@@ -1042,6 +1047,7 @@ def import_letter(
     actor: str,
     valid_only: bool = False,
     max_rows: int = MAX_ROWS,
+    submission_key: str | None = None,
 ) -> tuple[models.Letter, models.ServiceRequest, list[RowError]]:
     """Check a letter and its resident rows and save them (see :func:`register_letter`).
 
@@ -1063,6 +1069,8 @@ def import_letter(
         Import the valid rows and skip the others (otherwise all-or-nothing).
     max_rows
         Most residents in one letter.
+    submission_key
+        The form's one-time key (see :func:`register_letter`).
 
     Returns
     -------
@@ -1101,6 +1109,7 @@ def import_letter(
         row_errors=row_errors,
         valid_only=valid_only,
         names={r.row: r.values.get("nama", "") for r in rows},
+        submission_key=submission_key,
     )
     return letter_row, request, row_errors
 

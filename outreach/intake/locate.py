@@ -50,26 +50,66 @@ class Location:
     flags: tuple[str, ...] = field(default_factory=tuple)
 
 
-def parse_point(lon_text: str, lat_text: str) -> tuple[float, float] | None:
+def decimal_point(text: str) -> str:
+    """One coordinate as typed with a decimal comma (``110,3905``) written with a point."""
+    text = text.strip()
+    if text.count(",") == 1 and "." not in text:
+        return text.replace(",", ".")
+    return text
+
+
+def _degrees(text: str, *, decimal_comma: bool) -> float:
+    """One coordinate as typed; ``110,3905`` reads as 110.3905 when ``decimal_comma``."""
+    text = decimal_point(text) if decimal_comma else text.strip()
+    if len(text) > 40:  # no coordinate needs more; keeps float() away from megabyte strings
+        raise ValueError(text[:40])
+    return float(text)
+
+
+def parse_point(
+    lon_text: str, lat_text: str, *, decimal_comma: bool = False
+) -> tuple[float, float] | None:
     """Read a point from two form fields; None when both are empty.
+
+    Parameters
+    ----------
+    lon_text, lat_text
+        Degrees as typed (EPSG:4326).
+    decimal_comma
+        Accept a decimal comma (``110,3905``), as staff type coordinates copied from an
+        Indonesian spreadsheet or phone; the map's own fields always use a point.
 
     Raises
     ------
     IntakeError
-        When only one is given or they are not coordinates.
+        When only one is given, or they are not finite coordinates in range
+        (NaN, ``inf``, a longitude beyond 180 or a latitude beyond 90).
     """
     lon_text, lat_text = lon_text.strip(), lat_text.strip()
     if not lon_text and not lat_text:
         return None
+    msg = "Titik lokasi tidak terbaca. Ketuk ulang peta."
     try:
-        lon, lat = float(lon_text), float(lat_text)
+        lon = _degrees(lon_text, decimal_comma=decimal_comma)
+        lat = _degrees(lat_text, decimal_comma=decimal_comma)
     except ValueError as exc:
-        msg = "Titik lokasi tidak terbaca. Ketuk ulang peta."
         raise IntakeError(msg) from exc
-    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        msg = "Titik lokasi tidak terbaca. Ketuk ulang peta."
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise IntakeError(msg)
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        msg = "Titik lokasi di luar jangkauan: bujur -180 sampai 180, lintang -90 sampai 90."
         raise IntakeError(msg)
     return lon, lat
+
+
+def point_or_none(
+    lon_text: str, lat_text: str, *, decimal_comma: bool = True
+) -> tuple[float, float] | None:
+    """:func:`parse_point`, or None for anything unreadable (to centre a map on a re-render)."""
+    try:
+        return parse_point(lon_text, lat_text, decimal_comma=decimal_comma)
+    except IntakeError:
+        return None
 
 
 def resolve_location(

@@ -22,6 +22,7 @@ from outreach import models
 from outreach.errors import IntakeError
 from outreach.intake.areas import AreaOptions
 from outreach.intake.dedupe import OPEN_STATUSES
+from outreach.intake.fields import read_id
 from outreach.intake.services import verify_request
 from outreach.models import Category, Channel, RequestStatus
 from outreach.planning.priority import priority_for, waiting_days
@@ -418,9 +419,9 @@ def parse_ids(values: Iterable[str], *, limit: int = MAX_BULK) -> list[int]:
     """
     ids: list[int] = []
     for value in values:
-        text = value.strip()
-        if text.isdigit() and int(text) > 0 and int(text) not in ids:
-            ids.append(int(text))
+        number = read_id(value)
+        if number is not None and number not in ids:
+            ids.append(number)
     if not ids:
         msg = "Centang paling sedikit satu permohonan untuk diverifikasi."
         raise IntakeError(msg)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
+import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,6 +52,31 @@ def submission_hash(data: ValidatedRequest, *, channel: str, office_id: int) -> 
         "street": " ".join(data.address_street.lower().split()),
     }
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+# A form's one-time key: what :func:`make_submission_key` makes (URL-safe base64, 32 chars);
+# anything else a client sends is ignored rather than stored.
+_SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def make_submission_key() -> str:
+    """A random one-time key for a form's hidden field ``kunci`` (192 bits)."""
+    return secrets.token_urlsafe(24)
+
+
+def read_submission_key(value: str | None) -> str | None:
+    """The submitted key when it has the shape of one, else None (no idempotency then)."""
+    text = (value or "").strip()
+    return text if _SUBMISSION_KEY.match(text) else None
+
+
+def request_by_submission_key(session: Session, key: str | None) -> models.ServiceRequest | None:
+    """The request a form with this one-time key already created, if any."""
+    if not key:
+        return None
+    return session.scalar(
+        select(models.ServiceRequest).where(models.ServiceRequest.submission_key == key)
+    )
 
 
 def new_tracking_code(session: Session) -> str:
@@ -102,6 +129,7 @@ def create_request(
     actor: str = "public",
     now: dt.datetime | None = None,
     letter: models.Letter | None = None,
+    submission_key: str | None = None,
 ) -> tuple[models.ServiceRequest, bool]:
     """Save a validated request, unless the same submission arrived recently.
 
@@ -121,6 +149,11 @@ def create_request(
         Current time, UTC (default: now).
     letter
         The letter a collective request comes from.
+    submission_key
+        The form's one-time key (see :func:`read_submission_key`), stored in a unique column:
+        of two identical POSTs racing each other only one can commit; the view answers the
+        other's :class:`sqlalchemy.exc.IntegrityError` with the first request
+        (:func:`request_by_submission_key`).
 
     Returns
     -------
@@ -129,6 +162,9 @@ def create_request(
         24 hours exists and is returned instead).
     """
     now = now or models.utcnow()
+    already = request_by_submission_key(session, submission_key)
+    if already is not None:
+        return already, False
     digest = submission_hash(data, channel=channel, office_id=office.id)
     existing = session.scalar(
         select(models.ServiceRequest)
@@ -146,6 +182,7 @@ def create_request(
         channel=channel,
         status=RequestStatus.BARU.value,
         submission_hash=digest,
+        submission_key=submission_key,
         created_at=now,
         updated_at=now,
         letter_id=letter.id if letter else None,

@@ -15,6 +15,7 @@ from outreach.errors import IntakeError
 from outreach.intake.areas import AreaOptions, KecamatanOption, KelurahanOption
 from outreach.intake.availability import SlotDraft, parse_availability
 from outreach.intake.fields import (
+    MAX_NAME,
     Collector,
     FormError,
     check_area,
@@ -49,8 +50,11 @@ RELATIONS = (
     "lainnya",
 )
 TRAITS = tuple(t.value for t in Trait)
+# Limits agree with the columns they fill (models.ServiceRequest): names String(200),
+# address and landmark String(300), the relation String(50); the texts are Text columns.
 MAX_TEXT = 1000
 MAX_LINE = 300
+MAX_RELATION = 50
 
 
 @dataclass
@@ -128,12 +132,12 @@ class ValidatedRequest:
     flags: list[str]
 
 
-def _required_line(value: str, *, what: str) -> str:
+def _required_line(value: str, *, what: str, limit: int = MAX_LINE) -> str:
     text = clean_line(value)
     if not text:
         msg = f"{what} wajib diisi."
         raise IntakeError(msg)
-    return check_text(text, limit=MAX_LINE, what=what)
+    return check_text(text, limit=limit, what=what)
 
 
 def _check_nik(value: str, *, required: bool, ctx: IntakeContext, today: dt.date) -> NikInfo | None:
@@ -227,7 +231,9 @@ def validate_request(
     c = Collector()
     if staff and draft.category == Category.KOLEKTIF.value:
         # A collective request is named after its sender: "RW 07 Semaki", "SMA Negeri 3".
-        person = c.check("person_name", _required_line, draft.person_name, what="Nama")
+        person = c.check(
+            "person_name", _required_line, draft.person_name, what="Nama", limit=MAX_NAME
+        )
     else:
         person = c.check("person_name", check_name, draft.person_name, required=True, what="Nama")
     applicant = c.check(
@@ -235,7 +241,9 @@ def validate_request(
     )
     relation = draft.applicant_relation
     # Letters record their sender ("pengirim_rw"); staff edits keep it.
-    if relation not in RELATIONS and not (staff and relation.startswith("pengirim_")):
+    # (a sender code fits models.ServiceRequest.applicant_relation, String(50)).
+    sender = relation.startswith("pengirim_") and len(relation) <= MAX_RELATION
+    if relation not in RELATIONS and not (staff and sender):
         relation = ""
     if not staff and not relation:
         c.errors["applicant_relation"] = "Pilih hubungan pemohon dengan orang yang dilayani."
@@ -244,7 +252,9 @@ def validate_request(
         c.errors.setdefault("applicant_name", "Isi nama pemohon (yang mengisi formulir ini).")
     if relation == "diri_sendiri":
         applicant = person
-    info = c.check("nik", _check_nik, draft.nik, required=not staff, ctx=ctx, today=today)
+    # NIK is optional everywhere: a resident who does not have it at hand still gets a visit;
+    # the request is flagged nik_belum_ada and the team checks the KK on arrival.
+    info = c.check("nik", _check_nik, draft.nik, required=False, ctx=ctx, today=today)
     phone = c.check("phone", _check_phone, draft.phone, required=not staff)
     category = c.check("category", _check_category, draft.category, staff=staff)
     description = c.check(
@@ -274,7 +284,7 @@ def validate_request(
             "address_street", "Alamat (nama jalan/gang dan nomor rumah) wajib diisi."
         )
     landmark = c.check("landmark", check_text, draft.landmark, limit=MAX_LINE, what="Patokan")
-    point = c.check("location", parse_point, draft.lon, draft.lat)
+    point = c.check("location", parse_point, draft.lon, draft.lat, decimal_comma=staff)
     location: Location | None = None
     if "location" not in c.errors and "kelurahan" not in c.errors:
         if point is None and kel is None and not draft.kelurahan:

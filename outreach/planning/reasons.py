@@ -60,6 +60,7 @@ _LABELS = {
     "pindah": "surat pindah",
     "petugas_perempuan": "petugas perempuan",
     "bahasa_isyarat": "juru bahasa isyarat",
+    "motor": "tim bermotor (gang sempit)",
 }
 
 _DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")

@@ -226,8 +226,9 @@ def _add_areas(m: folium.Map, areas: Sequence[AreaShape], *, counts: bool) -> No
         {
             "type": "Feature",
             "properties": {
-                "nama": a.name,
-                "kecamatan": a.kecamatan,
+                # folium's GeoJsonTooltip writes these as HTML: escaped here.
+                "nama": escape(a.name),
+                "kecamatan": escape(a.kecamatan),
                 "jumlah": a.count,
                 "isi": _shade(a.count, top) if counts else 0.04,
             },
@@ -690,3 +691,19 @@ def areas_geojson(
         for a in kelurahan
     )
     return {"type": "FeatureCollection", "features": features}
+
+
+# Inline elements only: ``<script src=...>`` from the app's own address needs no nonce.
+_OPEN_TAG = re.compile(r"<(script|style)\b(?![^>]*\b(?:nonce|src)=)", re.IGNORECASE)
+
+
+def add_nonce(html: str, nonce: str) -> str:
+    """``html`` with ``nonce="..."`` on every inline ``<script>`` and ``<style>`` start tag.
+
+    The page's Content-Security-Policy runs only inline scripts and styles carrying the
+    request's nonce; folium renders both inline. Tags that already have a nonce are left alone.
+    """
+    if not nonce:
+        return html
+    value = escape(nonce, quote=True)
+    return _OPEN_TAG.sub(lambda m: f'<{m.group(1)} nonce="{value}"', html)

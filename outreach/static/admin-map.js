@@ -97,6 +97,8 @@
       })
       .catch(function () { say("Batas wilayah gagal dimuat; peta tetap dapat diketuk."); });
     el.setAttribute("data-ready", "1");
+    // map-fallback.js draws the road network when the tiles cannot load.
+    el.dispatchEvent(new CustomEvent("jb:map-ready", { bubbles: true, detail: { map: map, config: cfg } }));
   }
 
   document.addEventListener("DOMContentLoaded", function () {

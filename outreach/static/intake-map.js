@@ -44,14 +44,37 @@
     };
   }
 
-  function initMap(el) {
+  /* "Nama pemohon" only matters when someone fills the form for another person. */
+  function linkRelation(form) {
+    var select = form.querySelector("[data-relation-select]");
+    var box = form.querySelector("[data-applicant-name]");
+    if (!select || !box) { return; }
+    function sync() {
+      var self = select.value === "diri_sendiri";
+      box.hidden = self && !box.querySelector("[aria-invalid]");
+    }
+    select.addEventListener("change", sync);
+    sync();
+  }
+
+  /* A map in a folded <details> has no size: build it the first time the part is opened. */
+  function whenShown(el, build) {
+    var part = el.closest("details");
+    if (!part || part.open) { build(); return; }
+    part.addEventListener("toggle", function once() {
+      if (!part.open) { return; }
+      part.removeEventListener("toggle", once);
+      build();
+    });
+  }
+
+  function initMap(el, areas) {
     var cfg = JSON.parse(el.getAttribute("data-config"));
     var form = el.closest("form");
     var lon = byId("f-lon"), lat = byId("f-lat"), source = byId("f-location_source");
     var status = form.querySelector("[data-map-status]");
     var locateBtn = form.querySelector("[data-locate-me]");
     var clearBtn = form.querySelector("[data-clear-point]");
-    var areas = linkAreaSelects(form);
     // Fractional zoom so the whole region fills the small map on a phone.
     var map = L.map(el, { zoomControl: true, attributionControl: true, zoomSnap: 0.25 });
     // A drawn pin (no image files to load; clearly visible on a plain base layer).
@@ -69,6 +92,10 @@
     if (cfg.bounds) { map.fitBounds(cfg.bounds); } else { map.setView(cfg.center, 13); }
     el.classList.toggle("labels-hidden", map.getZoom() < 14);
     el.setAttribute("data-ready", "1");
+    // Other scripts (area-check.js: the kelurahan check) hook into the map from here.
+    el.dispatchEvent(new CustomEvent("jb:map-ready", {
+      bubbles: true, detail: { map: map, config: cfg }
+    }));
     var marker = null;
 
     function say(text, warn) {
@@ -184,14 +211,13 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    var maps = document.querySelectorAll("[data-pick-map]");
-    if (!window.L) {
-      Array.prototype.forEach.call(document.querySelectorAll("form"), linkAreaSelects);
-      return;
-    }
-    Array.prototype.forEach.call(maps, initMap);
-    if (!maps.length) {
-      Array.prototype.forEach.call(document.querySelectorAll("form"), linkAreaSelects);
-    }
+    Array.prototype.forEach.call(document.querySelectorAll("form"), function (form) {
+      linkRelation(form);
+      var areas = linkAreaSelects(form);
+      var el = form.querySelector("[data-pick-map]");
+      if (el && window.L) {
+        whenShown(el, function () { initMap(el, areas); });
+      }
+    });
   });
 })();

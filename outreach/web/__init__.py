@@ -44,6 +44,7 @@ def register_web(app: Flask) -> None:
     from outreach.web import (
         admin,
         assets,
+        audit,
         auth,
         coordinator,
         errors,
@@ -53,13 +54,19 @@ def register_web(app: Flask) -> None:
         permissions,
         plans,
         public,
+        security,
         sheets,
     )
 
-    blueprints = (assets, auth, main, public, coordinator, plans, field, sheets, admin, exports)
+    errors.install(app)  # the bounded ``int`` URL converter, before any rule is added
+    blueprints = (
+        *(assets, auth, main, public, coordinator, plans, field, sheets, admin, exports),
+        audit,
+    )
     for module in (*blueprints, errors):
         app.register_blueprint(module.bp)
     permissions.install(app)
+    security.install(app)
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:

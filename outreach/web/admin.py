@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from outreach import models, office, office_calendar, staff
 from outreach.db import get_session
 from outreach.errors import NotFoundError, OutreachError
+from outreach.intake.locate import decimal_point, point_or_none
 from outreach.planning.reasons import format_date
 from outreach.web import intake_support as support
 from outreach.web.mapping_data import office_today
@@ -35,6 +36,7 @@ SKILL_LABELS: dict[str, Any] = {
     **support.SERVICE_SHORT,
     "petugas_perempuan": _l("Petugas perempuan"),
     "bahasa_isyarat": _l("Juru bahasa isyarat"),
+    "motor": _l("Tim bermotor (masuk gang sempit)"),
 }
 
 
@@ -51,8 +53,16 @@ def _labels() -> dict[str, Any]:
     }
 
 
+# Coordinates typed into the team and office forms; a decimal comma ("110,3905") is accepted.
+_COORDINATE_FIELDS = ("start_lon", "start_lat", "depot_lon", "depot_lat")
+
+
 def _form_data() -> dict[str, list[str]]:
-    return request.form.to_dict(flat=False)
+    data = request.form.to_dict(flat=False)
+    for name in _COORDINATE_FIELDS:
+        if name in data:
+            data[name] = [decimal_point(v) for v in data[name]]
+    return data
 
 
 def _map_config(session: Session, org: models.Office, point: tuple[float, float] | None) -> str:
@@ -63,10 +73,7 @@ def _map_config(session: Session, org: models.Office, point: tuple[float, float]
 
 
 def _point(lon: str, lat: str) -> tuple[float, float] | None:
-    try:
-        return (float(lon), float(lat)) if lon and lat else None
-    except ValueError:
-        return None
+    return point_or_none(lon, lat)
 
 
 @bp.route("/")

@@ -31,7 +31,8 @@ from outreach.db import get_session
 from outreach.errors import IntakeError, NotFoundError
 from outreach.intake.areas import load_area_options
 from outreach.intake.dedupe import find_duplicates, merge_requests
-from outreach.intake.fields import FormError
+from outreach.intake.fields import FormError, read_id
+from outreach.intake.locate import point_or_none
 from outreach.intake.message import attach_message, message_to_draft
 from outreach.intake.queue import (
     ALL,
@@ -45,7 +46,13 @@ from outreach.intake.queue import (
     parse_ids,
     verify_selected,
 )
-from outreach.intake.services import create_request, reject_request, update_request, verify_request
+from outreach.intake.services import (
+    create_request,
+    read_submission_key,
+    reject_request,
+    update_request,
+    verify_request,
+)
 from outreach.intake.text import clean_text
 from outreach.intake.validate import RequestDraft, validate_request
 from outreach.models import Channel
@@ -63,6 +70,7 @@ from outreach.render.sheets import render_pdf
 from outreach.visits import FLAG_CONTACT, MAX_ATTEMPTS, clear_contact_flag, visit_history
 from outreach.web import intake_support as support
 from outreach.web import letters
+from outreach.web.errors import SUBMISSION_FIELD
 from outreach.web.mapping_data import office_today
 from outreach.web.permissions import permission_required
 
@@ -78,6 +86,11 @@ def _labels() -> dict[str, Any]:
 
 def _actor() -> str:
     return f"user:{current_user.id}"
+
+
+def _key() -> str | None:
+    """The form's one-time key (hidden field ``kunci``): a double submission makes one request."""
+    return read_submission_key(request.form.get(SUBMISSION_FIELD))
 
 
 def _get(request_id: int) -> models.ServiceRequest:
@@ -182,8 +195,8 @@ def _render_request(
     office = support.office_or_503(session)
     point = None
     if draft.lon and draft.lat and "location" not in errors:
-        point = (float(draft.lon), float(draft.lat))
-    elif req is not None and req.lon is not None and req.lat is not None:
+        point = point_or_none(draft.lon, draft.lat)
+    if point is None and req is not None and req.lon is not None and req.lat is not None:
         point = (req.lon, req.lat)
     fallback = point if req is not None and req.needs_location_check else None
     return render_template(
@@ -223,7 +236,9 @@ def new_request() -> ResponseReturnValue:
         data = validate_request(draft, support.intake_context(session, office), staff=True)
     except FormError as exc:
         return _render_request(None, draft, exc.errors, status=400, channel=channel)
-    req, created = create_request(session, data, office=office, channel=channel, actor=_actor())
+    req, created = create_request(
+        session, data, office=office, channel=channel, actor=_actor(), submission_key=_key()
+    )
     session.commit()
     if created:
         flash(_("Permohonan %(code)s dibuat.", code=req.tracking_code), "info")
@@ -294,7 +309,7 @@ def reject(request_id: int) -> ResponseReturnValue:
 @permission_required("requests.manage")
 def merge(request_id: int) -> ResponseReturnValue:
     """Merge a duplicate into this request (the older one is kept)."""
-    other = _get(request.form.get("dengan", 0, type=int))
+    other = _get(read_id(request.form.get("dengan")) or 0)
     req = _get(request_id)
 
     def _merge(session: Any, first: models.ServiceRequest, *, actor: str) -> Any:
@@ -360,7 +375,12 @@ def _save_whatsapp() -> ResponseReturnValue:
             None, draft, exc.errors, status=400, channel=Channel.WHATSAPP.value, message=message
         )
     req, created = create_request(
-        session, data, office=office, channel=Channel.WHATSAPP.value, actor=_actor()
+        session,
+        data,
+        office=office,
+        channel=Channel.WHATSAPP.value,
+        actor=_actor(),
+        submission_key=_key(),
     )
     attach_message(req, kk_number=kk_number, source_text=source[:MAX_MESSAGE])
     session.commit()

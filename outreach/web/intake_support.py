@@ -112,6 +112,7 @@ RELATION_LABELS: dict[str, Any] = {
 TRAIT_LABELS: dict[str, Any] = {
     "petugas_perempuan": _("Perlu petugas perempuan"),
     "bahasa_isyarat": _("Perlu juru bahasa isyarat"),
+    "motor": _("Motor saja (gang sempit)"),
 }
 STATUS_LABELS: dict[str, Any] = {
     "baru": _("Diterima, menunggu verifikasi"),

@@ -19,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 from outreach import models
 from outreach.db import get_session
 from outreach.errors import IntakeError
+from outreach.intake.fields import read_id
 from outreach.intake.letters import (
     COLUMNS,
     MAX_ROWS,
@@ -33,7 +34,10 @@ from outreach.intake.letters import (
     template_csv,
     template_xlsx,
 )
+from outreach.intake.locate import point_or_none
+from outreach.intake.services import read_submission_key, request_by_submission_key
 from outreach.web import intake_support as support
+from outreach.web.errors import SUBMISSION_FIELD
 from outreach.web.permissions import permission_required
 
 bp = Blueprint("letters", __name__, url_prefix="/surat")
@@ -73,7 +77,7 @@ def _typed_rows(form: MultiDict[str, str]) -> list[RawRow]:
     for i in indexes[: MAX_ROWS + 1]:
         values = {col: form.get(f"res-{i}-{col}", "").strip() for col in COLUMNS}
         if any(values.values()):
-            number = form.get(f"res-{i}-row", type=int) or i + 1
+            number = read_id(form.get(f"res-{i}-row")) or i + 1
             # A NIK read from an Excel number cell stays flagged until it is retyped or checked.
             numeric = bool(values["nik"]) and form.get(f"res-{i}-nik_angka") == values["nik"]
             checked = form.get(f"res-{i}-nik_cek") == "ya"
@@ -96,7 +100,7 @@ def _render(
     by_row: dict[int, dict[str, str]] = {}
     for err in row_errors or []:
         by_row.setdefault(err.row, {})[err.column] = err.message
-    point = (float(draft.lon), float(draft.lat)) if draft.lon and draft.lat else None
+    point = point_or_none(draft.lon, draft.lat)
     return render_template(
         "coordinator/letter_form.html",
         draft=draft,
@@ -136,6 +140,10 @@ def new() -> ResponseReturnValue:
     if request.form.get("action") == "tambah":
         return _render(draft, rows, extra_rows=len(rows) // 5 + EMPTY_ROWS * 2)
     limit = int(current_app.config.get("LETTER_MAX_ROWS", MAX_ROWS))
+    key = read_submission_key(request.form.get(SUBMISSION_FIELD))
+    sent = request_by_submission_key(get_session(), key)
+    if sent is not None and sent.letter_id is not None:  # the same form sent again
+        return redirect(url_for("coordinator.letters.detail", letter_id=sent.letter_id), code=303)
     try:
         if upload is not None and upload.filename:
             rows = read_resident_file(upload.filename, upload.read(), max_rows=limit)
@@ -150,6 +158,7 @@ def new() -> ResponseReturnValue:
             actor=f"user:{current_user.id}",
             valid_only=request.form.get("hanya_valid") == "ya",
             max_rows=limit,
+            submission_key=key,
         )
     except LetterFormError as exc:
         return _render(draft, rows, errors=exc.errors, row_errors=exc.row_errors, status=400)

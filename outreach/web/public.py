@@ -7,6 +7,7 @@ form when it is shown again with errors.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import (
@@ -14,27 +15,33 @@ from flask import (
     abort,
     current_app,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, format_datetime
+from flask.wrappers import Response
+from flask_babel import format_date, format_datetime, lazy_gettext
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from shapely import wkt
 from shapely.geometry import mapping
 from sqlalchemy import select
 
+from outreach import extensions as ext
 from outreach import models
 from outreach.db import get_session
+from outreach.errors import IntakeError
 from outreach.extensions import limiter
 from outreach.intake.fields import FormError
-from outreach.intake.services import create_request
+from outreach.intake.locate import parse_point
+from outreach.intake.services import create_request, read_submission_key
 from outreach.intake.status import lookup_status
 from outreach.intake.tracking import make_tracking_code, normalise_tracking_code
-from outreach.intake.validate import RequestDraft, validate_request
+from outreach.intake.validate import RequestDraft, ValidatedRequest, validate_request
 from outreach.web import intake_support as support
 
 bp = Blueprint("public", __name__, url_prefix="/layanan")
@@ -42,8 +49,54 @@ bp = Blueprint("public", __name__, url_prefix="/layanan")
 SIMPLIFY_DEG = 0.00005
 
 
+CONTACT_LIMIT_TEXT = lazy_gettext(
+    "Nomor HP atau NIK ini sudah dipakai untuk beberapa permohonan hari ini. Petugas akan "
+    "menghubungi Anda; cek status dengan kode yang sudah diterima."
+)
+
+
 def _public_limit() -> str:
     return str(current_app.config["PUBLIC_FORM_RATE_LIMIT"])
+
+
+def _post_limit() -> str:
+    return str(current_app.config["PUBLIC_POST_RATE_LIMIT"])
+
+
+def _status_limit() -> str:
+    return str(current_app.config["STATUS_LOOKUP_RATE_LIMIT"])
+
+
+def _accepted(response: Response) -> bool:
+    """A submission that went through (the redirect to its receipt)."""
+    return response.status_code == 303
+
+
+def _failed_lookup(response: Response) -> bool:
+    """A status lookup that found nothing or was malformed: a guess, always counted."""
+    return response.status_code in {400, 404}
+
+
+def _wait_text(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes <= 120:
+        return str(_("Coba lagi dalam %(n)d menit.", n=minutes))
+    return str(_("Coba lagi dalam %(n)d jam.", n=math.ceil(minutes / 60)))
+
+
+def _contact_limit(data: ValidatedRequest) -> tuple[str, list[str], int | None]:
+    """The per-phone/per-NIK limit, its counter keys, and the wait when it is used up."""
+    limit = str(current_app.config["PUBLIC_CONTACT_RATE_LIMIT"])
+    keys = ext.contact_keys(str(current_app.config["SECRET_KEY"]), phone=data.phone, nik=data.nik)
+    return limit, keys, ext.seconds_until_allowed(limit, ext.CONTACT_SCOPE, keys)
+
+
+def _too_many(message: str, seconds: int) -> ResponseReturnValue:
+    """The form again with everything typed, a message saying when to retry, status 429."""
+    draft = support.draft_from_form(request.form)
+    response = make_response(_render_form(draft, {"kirim": message}, 429))
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @bp.context_processor
@@ -71,7 +124,8 @@ def _render_form(draft: RequestDraft, errors: dict[str, str], status: int) -> Re
 
 
 @bp.route("/", methods=["GET", "POST"])
-@limiter.limit(_public_limit, methods=["POST"])
+@limiter.limit(_post_limit, methods=["POST"])
+@limiter.limit(_public_limit, methods=["POST"], deduct_when=_accepted)
 def form() -> ResponseReturnValue:
     """The request form; a valid POST saves the request and redirects to its receipt."""
     if request.method == "GET":
@@ -87,9 +141,34 @@ def form() -> ResponseReturnValue:
         data = validate_request(draft, support.intake_context(session, office))
     except FormError as exc:
         return _render_form(draft, exc.errors, 400)
-    req, _created = create_request(session, data, office=office)
+    limit, keys, wait = _contact_limit(data)
+    key = read_submission_key(request.form.get("kunci"))
+    req, created = create_request(session, data, office=office, submission_key=key)
+    if created and wait is not None:
+        # A new request over the phone's or NIK's limit (a retry of one already saved
+        # still gets its receipt below).
+        session.rollback()
+        return _too_many(f"{CONTACT_LIMIT_TEXT} {_wait_text(wait)}", wait)
     session.commit()
+    if created:  # the same form sent twice is one request and one count
+        ext.count(limit, ext.CONTACT_SCOPE, keys)
     return redirect(url_for("public.received", code=req.tracking_code), code=303)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(_exc: RateLimitExceeded) -> ResponseReturnValue:
+    """Too many posts from one address: the page again, nothing lost, and when to retry."""
+    wait = ext.seconds_until_reset()
+    message = _("Terlalu banyak pengiriman dari jaringan ini.") + " " + _wait_text(wait)
+    if request.endpoint == "public.form":
+        return _too_many(message, wait)
+    kode = request.form.get("kode", "")[:20]
+    response = make_response(
+        render_template("public/status.html", result=None, kode=kode, errors={"kode": message}),
+        429,
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.errorhandler(CSRFError)
@@ -142,7 +221,8 @@ def _prepare(services: list[str]) -> list[Any]:
 
 
 @bp.route("/status", methods=["GET", "POST"])
-@limiter.limit(_public_limit, methods=["POST"])
+@limiter.limit(_post_limit, methods=["POST"])
+@limiter.limit(_status_limit, methods=["POST"], deduct_when=_failed_lookup)
 def status() -> ResponseReturnValue:
     """Status by tracking code + last 4 phone digits; nothing personal is shown."""
     kode = request.values.get("kode", "").strip()[:20]
@@ -151,17 +231,26 @@ def status() -> ResponseReturnValue:
     session = get_session()
     support.office_or_503(session)
     errors: dict[str, str] = {}
-    if normalise_tracking_code(kode) is None:
+    code = normalise_tracking_code(kode)
+    if code is None:
         errors["kode"] = _("Kode tidak dikenali. Contoh: JB-7K3M-Q2F.")
     hp4 = request.form.get("hp4", "").strip()
     if not (len(hp4) == 4 and hp4.isdigit()):
         errors["hp4"] = _("Isi 4 angka terakhir nomor HP.")
+    # Failed lookups of one code are counted wherever they come from (guessing its digits).
+    per_code = str(current_app.config["STATUS_CODE_RATE_LIMIT"])
+    code_keys = [ext.code_key(str(current_app.config["SECRET_KEY"]), code)] if code else []
+    wait = ext.seconds_until_allowed(per_code, ext.STATUS_CODE_SCOPE, code_keys)
+    if wait is not None and not errors:
+        errors["kode"] = _("Terlalu banyak percobaan untuk kode ini.") + " " + _wait_text(wait)
+        return render_template("public/status.html", result=None, kode=kode, errors=errors), 429
     result = None if errors else lookup_status(session, kode, hp4)
     if result is None:
-        code = 400 if errors else 404
+        ext.count(per_code, ext.STATUS_CODE_SCOPE, code_keys)
+        status_code = 400 if errors else 404
         return render_template(
             "public/status.html", result=None, kode=kode, errors=errors, not_found=not errors
-        ), code
+        ), status_code
     return render_template(
         "public/status.html",
         result=result,
@@ -205,9 +294,12 @@ def locate() -> ResponseReturnValue:
     POST, so a resident's home coordinates never end up in access logs as a query string.
     """
     try:
-        lon, lat = float(request.form["lon"]), float(request.form["lat"])
-    except (KeyError, ValueError):
-        abort(400)
+        point = parse_point(request.form.get("lon", ""), request.form.get("lat", ""))
+    except IntakeError as exc:
+        return jsonify({"error": str(exc)}), 400
+    if point is None:
+        return jsonify({"error": _("Titik lokasi belum diisi.")}), 400
+    lon, lat = point
     session = get_session()
     office = support.office_or_503(session)
     return jsonify(support.locate_point(session, office, lon, lat))

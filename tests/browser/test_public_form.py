@@ -39,6 +39,7 @@ def fill_form(page: Page, *, script: bool = True) -> None:
     page.select_option("#f-applicant_relation", "anak")
     page.fill("#f-applicant_name", "Budi Santoso")
     page.fill("#f-phone", "0812 3456 7890")
+    page.get_by_text("Saring daftar menurut kecamatan").click()  # a folded filter
     page.select_option("#f-kecamatan", UMBULHARJO)
     if script:  # the kelurahan list now holds only Umbulharjo's seven (and the prompt)
         expect(page.locator("#f-kelurahan option")).to_have_count(8)
@@ -46,6 +47,7 @@ def fill_form(page: Page, *, script: bool = True) -> None:
     page.fill("#f-rt", "3")
     page.fill("#f-rw", "7")
     page.fill("#f-address_street", "Jl. Kenari Gg. Mawar No. 12")
+    page.get_by_text("Waktu ada orang di rumah").click()  # optional, folded
     page.locator("label.day", has_text="Sen").first.click()
     page.locator("label.day", has_text="Rab").first.click()
     page.select_option("select[name=avail-0-start]", "09:00")
@@ -61,6 +63,8 @@ def test_resident_submits_with_a_map_tap_and_checks_status(
     page.goto(live_server + "/layanan/")
     expect(page.locator("h1")).to_have_text("Ajukan layanan jemput bola")
     the_map = page.locator("#peta-lokasi")
+    expect(the_map).to_be_hidden()  # optional, folded: built when opened
+    page.get_by_text("Titik rumah di peta").click()
     expect(the_map).to_have_attribute("data-boundaries", "1")  # kelurahan outlines drawn
     fill_form(page)
 

@@ -108,7 +108,7 @@ def test_filters_change_the_map_without_a_reload(live_server: str, browser: Any)
         assert page.evaluate("window.__before") == "same page"  # no reload
         assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
         page.click("button[type=reset]")
-        page.wait_for_function(f"window.jbMarkersShown === {total}")
+        page.wait_for_function(f"() => window.jbMarkersShown === {total}")
         # The field day's routes: the day and team filters show their stops.
         page.select_option("select[data-filter=day]", ROUTE_DAY.isoformat())
         stops = int(page.get_attribute(MAP, "data-stops"))
@@ -133,7 +133,7 @@ def test_filters_change_the_map_without_a_reload(live_server: str, browser: Any)
         assert "/koordinator/permohonan/" in str(popup.locator("a").get_attribute("href"))
         assert "Warga" not in popup.inner_text()
         page.click("button[type=reset]")
-        page.wait_for_function(f"window.jbMarkersShown === {total}")
+        page.wait_for_function(f"() => window.jbMarkersShown === {total}")
         page.select_option("select[data-filter=day]", ROUTE_DAY.isoformat())
         page.evaluate("() => window.jbStaffMap.map.closePopup()")
         page.wait_for_timeout(600)  # cluster animations settle

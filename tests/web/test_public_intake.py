@@ -156,6 +156,7 @@ def strict_app(tmp_path: Path, yogya_template: Path) -> Flask:
         WTF_CSRF_ENABLED=True,
         RATELIMIT_ENABLED=True,
         PUBLIC_FORM_RATE_LIMIT="2 per minute",
+        STATUS_LOOKUP_RATE_LIMIT="2 per minute",
     )
 
 
