@@ -26,7 +26,7 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,production]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed frontend pdf-libs

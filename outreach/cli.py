@@ -16,6 +16,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from outreach import models
+from outreach.audit import acting_as
 from outreach.db import get_session, upgrade_database
 from outreach.errors import OutreachError
 
@@ -25,12 +26,16 @@ outreach_cli = AppGroup("outreach", help="Jemput Bola: set up an office, import 
 
 
 def one_line_errors(func: F) -> F:
-    """Turn an OutreachError into ``Error: <message>`` and exit status 1, rolling back."""
+    """Turn an OutreachError into ``Error: <message>`` and exit status 1, rolling back.
+
+    Changes the command makes are recorded in the audit trail as the actor ``cli``.
+    """
 
     @wraps(func)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with acting_as("cli"):  # the audit trail's actor of every change it makes
+                return func(*args, **kwargs)
         except OutreachError as exc:
             get_session().rollback()
             raise click.ClickException(str(exc)) from exc
@@ -344,6 +349,7 @@ def seed_demo(n_requests: int, seed: int, region_slug: str | None, reset: bool) 
 @click.option("--replan-approved", is_flag=True, help="Plan approved routes of the days again.")
 @click.option("--approve", is_flag=True, help="Approve the plan right away.")
 @click.option("--allow-past", is_flag=True, help="Accept a --date before the office's today.")
+@click.option("--queue", is_flag=True, help="Put it on the RQ queue (OUTREACH_REDIS_URL).")
 @one_line_errors
 def plan_command(
     start: Any,
@@ -353,8 +359,12 @@ def plan_command(
     replan_approved: bool,
     approve: bool,
     allow_past: bool,
+    queue: bool,
 ) -> None:
-    """Plan routes for the backlog from --date over --days working days."""
+    """Plan routes for the backlog from --date over --days working days.
+
+    With --queue the plan is made by a worker (``outreach worker``); the job id is printed.
+    """
     import datetime as dt
     from zoneinfo import ZoneInfo
 
@@ -368,6 +378,19 @@ def plan_command(
     if start.date() < today and not allow_past:
         msg = f"--date {start.date().isoformat()} is before today ({today.isoformat()})"
         raise click.UsageError(f"{msg}; pass --allow-past to plan it anyway.")
+    if queue:
+        from outreach.cli_jobs import enqueue_plan
+
+        params = {
+            "start": start.date().isoformat(),
+            "days": days,
+            "teams": [t.strip() for t in teams.split(",") if t.strip()],
+            "replan": replan_approved,
+            "seed": seed,
+            "approve": approve,
+        }
+        click.echo(enqueue_plan(office, params))
+        return
     travel = travel_model_for(
         office.region_slug,
         search_dirs=current_app.config["REGIONS_DIRS"],
@@ -555,6 +578,7 @@ def export_command(
 
 def register_cli(app: Flask) -> None:
     """Attach the ``outreach`` command group to ``app``."""
-    from outreach import cli_calendar  # noqa: F401  (adds "outreach calendar" to outreach_cli)
+    # Importing these adds their commands to outreach_cli: calendar ...; purge, backup, restore.
+    from outreach import cli_calendar, cli_ops  # noqa: F401
 
     app.cli.add_command(outreach_cli)

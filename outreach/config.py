@@ -32,6 +32,9 @@ def defaults() -> dict[str, Any]:
         # Kemendagri province/kab-kota/kecamatan codes 2016-2025, for NIK checks.
         "KODE_WILAYAH_CSV": str(PROJECT_ROOT.parent / "shared" / "reference" / "kode_wilayah.csv"),
         "DEFAULT_REGION": "kota-yogyakarta",
+        # Days after a request is closed before `outreach purge` removes its personal data
+        # (UU PDP 27/2022: only while the purpose lasts; see README "Running in an office").
+        "RETENTION_DAYS": 730,
         # Tile URL template for the base map; "none" draws the road network instead (offline).
         "MAP_TILES": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "BABEL_DEFAULT_LOCALE": "id",

@@ -5,6 +5,8 @@ Views and commands commit; services never do (DESIGN.md rule 4).
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ def make_engine(url: str) -> Engine:
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:" and not url.startswith("sqlite://:"):
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(path))
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
 
@@ -41,8 +43,61 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+# --- file modes: the database and the data folder are the owner's only (UU PDP) -------------
+
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) readable by the owner only; tighten it if it exists.
+
+    Group and other permission bits are removed from an existing folder too: the data folder
+    holds the database, its WAL and the secret key.
+    """
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        try:
+            os.chmod(path, mode & ~0o077 | PRIVATE_DIR_MODE)
+        except PermissionError:  # another user's folder: say so, do not refuse to start
+            logging.getLogger(__name__).warning("%s: cannot make it private (not ours)", path)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Make sure the SQLite file ``path`` exists with mode 0600 before SQLite opens it.
+
+    SQLite creates its ``-wal`` and ``-shm`` files with the database file's mode, so they are
+    the owner's only too. A file that already exists loses group and other bits.
+    """
+    if not path.parent.exists():
+        private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            try:
+                os.chmod(path, mode & ~0o077)
+            except PermissionError:
+                logging.getLogger(__name__).warning("%s: cannot make it private (not ours)", path)
+    else:
+        os.close(fd)
+        os.chmod(path, PRIVATE_FILE_MODE)  # the umask may have taken bits away, never added
+    return path
+
+
 def init_app(app: Flask) -> None:
-    """Bind an engine and session factory to ``app``; close the session after each context."""
+    """Bind an engine and session factory to ``app``; close the session after each context.
+
+    The data folder and the cache folder inside it are made the owner's only first.
+    """
+    data_dir = Path(app.config["DATA_DIR"])
+    private_dir(data_dir)
+    cache_dir = Path(app.config.get("CACHE_DIR") or data_dir / "cache")
+    if cache_dir.resolve().is_relative_to(data_dir.resolve()):
+        private_dir(cache_dir)
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["outreach_engine"] = engine
     app.extensions["outreach_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
@@ -77,6 +132,7 @@ _OFFICE_SCOPED: tuple[tuple[type[models.Base], str], ...] = (
     (models.Job, "office_id"),
     (models.OfficeDay, "office_id"),
     (models.OfficeHours, "office_id"),
+    (models.AuditEvent, "office_id"),
 )
 
 
@@ -126,5 +182,10 @@ def alembic_config(url: str) -> AlembicConfig:
 
 
 def upgrade_database(url: str, revision: str = "head") -> None:
-    """Run the migrations up to ``revision`` (``head`` by default)."""
+    """Run the migrations up to ``revision`` (``head`` by default).
+
+    A new SQLite file is created with mode 0600 first (Alembic would create it with the umask's).
+    """
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        private_file(Path(url.removeprefix("sqlite:///")))
     command.upgrade(alembic_config(url), revision)

@@ -22,10 +22,11 @@ offset (``2026-11-23T08:30:00+07:00``), dates ``YYYY-MM-DD``. Lists (services, f
 joined with ``|``. Codes (status, category, outcome) are the stored values; Indonesian labels
 sit beside them in ``*_label`` columns.
 
-Personal data (UU PDP): NIK, phone numbers and birth dates are whole only with
-``personal=True`` (a role that may see them); otherwise NIK and phones are masked with
-:func:`outreach.privacy.mask_nik` / :func:`outreach.privacy.mask_phone` and birth dates left
-empty. File names never carry personal data.
+Personal data (UU PDP): the columns named in :data:`outreach.personal_data.EXPORT_COLUMNS` (NIK,
+phone numbers, birth dates) are whole only with ``personal=True`` (a role that may see them);
+otherwise :func:`outreach.personal_data.export_value` masks them by kind (NIK and phones with
+:func:`outreach.privacy.mask_nik` / :func:`outreach.privacy.mask_phone`, birth dates left
+empty). File names never carry personal data.
 
 Domain code: no flask; functions take a session and plain values and never commit.
 """
@@ -47,8 +48,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from outreach import models
 from outreach.errors import NotFoundError, OutreachError
+from outreach.personal_data import export_value
 from outreach.planning.records import route_is_approved
-from outreach.privacy import mask_nik, mask_phone
 from outreach.render.route_rows import route_table
 from outreach.render.style import CATEGORY_LABELS, STATUS_LABELS
 from outreach.visits import OUTCOME_LABELS
@@ -423,7 +424,7 @@ def request_rows(
                 "services": _joined(req.services),
                 "person_name": req.person_name,
                 "nik": _nik(req.nik, personal),
-                "birth_date": _day(req.birth_date) if personal else "",
+                "birth_date": export_value("birth_date", req.birth_date, personal=personal),
                 "phone": _phone(req.phone, personal),
                 "applicant_name": req.applicant_name,
                 "applicant_relation": req.applicant_relation,
@@ -457,11 +458,11 @@ def request_rows(
 
 
 def _nik(nik: str | None, personal: bool) -> str:
-    return (nik or "") if personal else mask_nik(nik)
+    return export_value("nik", nik, personal=personal)
 
 
 def _phone(phone: str | None, personal: bool) -> str:
-    return (phone or "") if personal else mask_phone(phone)
+    return export_value("phone", phone, personal=personal)
 
 
 def export_routes(
