@@ -165,25 +165,58 @@ def _read_osm(path: Path) -> nx.MultiDiGraph:
 def _write_drive_xml(source: Path, target: Path) -> int:
     """Write drivable ways and their nodes from ``source`` to plain OSM XML; return way count.
 
-    Two streaming passes with a Python set of node ids: osmium's BackReferenceWriter and
+    Streaming passes with Python sets of node ids: osmium's BackReferenceWriter and
     IdTracker.add_references were 10x slower here on a kota extract.
+
+    An extract cut to a bounding box (osmconvert, osmosis) keeps ways whose outside nodes were
+    dropped. Such a way is split at its missing nodes: each run of at least two nodes that are
+    in the file becomes a way of its own (the first keeps the way's id, the others get new
+    negative ids), so nothing is joined across the gap and the file imports.
     """
-    node_ids: set[int] = set()
+    wanted: set[int] = set()
     ways = 0
     for way in osmium.FileProcessor(str(source), osmium.osm.WAY):
         if isinstance(way, osmium.osm.Way) and is_drivable(way.tags):
-            node_ids.update(ref.ref for ref in way.nodes)
+            wanted.update(ref.ref for ref in way.nodes)
             ways += 1
     if ways == 0:
         return 0
+    present = {
+        node.id
+        for node in osmium.FileProcessor(str(source), osmium.osm.NODE)
+        if node.id in wanted and node.location.valid()
+    }
+    written = 0
+    next_id = -1
     with osmium.SimpleWriter(str(target)) as writer:
         for obj in osmium.FileProcessor(str(source), osmium.osm.NODE | osmium.osm.WAY):
             if isinstance(obj, osmium.osm.Node):
-                if obj.id in node_ids:
+                if obj.id in present:
                     writer.add_node(obj)
             elif isinstance(obj, osmium.osm.Way) and is_drivable(obj.tags):
-                writer.add_way(obj)
-    return ways
+                refs = [ref.ref for ref in obj.nodes]
+                if all(r in present for r in refs):
+                    writer.add_way(obj)
+                    written += 1
+                    continue
+                for n, run in enumerate(_present_runs(refs, present)):
+                    way_id = obj.id if n == 0 else next_id
+                    if n:
+                        next_id -= 1
+                    writer.add_way(obj.replace(id=way_id, nodes=run))
+                    written += 1
+    return written
+
+
+def _present_runs(refs: list[int], present: set[int]) -> list[list[int]]:
+    """The runs of consecutive node ids in ``present``, of two nodes or more."""
+    runs: list[list[int]] = [[]]
+    for ref in refs:
+        if ref in present:
+            runs[-1].append(ref)
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if len(run) >= 2]
 
 
 def _read_graphml(path: Path) -> nx.MultiDiGraph:

@@ -165,3 +165,21 @@ def test_road_bounds_are_read_without_building(make_pack: Callable[..., Path]) -
         assert min_lon == pytest.approx(110.0) and max_lat == pytest.approx(-7.0)
         assert max_lon == pytest.approx(110.5 + 0.002 * (fmt == "osm.bz2"), abs=0.01)
         assert min_lat < max_lat
+
+
+def test_a_clipped_extract_with_dangling_node_references_imports(
+    make_pack: Callable[..., Path], cache_dir: Path
+) -> None:
+    # osmconvert/osmosis cut to a box keep ways whose outside nodes they dropped: here the
+    # node at row 0, column 2 is gone while rows and columns still reference it.
+    pack_dir = make_pack(roads=None)
+    gone = node_id(0, 2)
+    xml = "\n".join(line for line in osm_xml().splitlines() if f'<node id="{gone}"' not in line)
+    (pack_dir / "roads.osm").write_text(xml + "\n", "utf-8")
+
+    G = _load(pack_dir, cache_dir)
+    assert gone not in G
+    # The way is split at the gap, never joined across it.
+    assert not G.has_edge(node_id(0, 1), node_id(0, 3))
+    assert not G.has_edge(node_id(0, 3), node_id(0, 1))
+    assert node_id(4, 4) in G and len(G) > 10
