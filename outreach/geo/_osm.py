@@ -184,7 +184,7 @@ def _write_drive_xml(source: Path, target: Path) -> int:
     present = {
         node.id
         for node in osmium.FileProcessor(str(source), osmium.osm.NODE)
-        if node.id in wanted and node.location.valid()
+        if isinstance(node, osmium.osm.Node) and node.id in wanted and node.location.valid()
     }
     written = 0
     next_id = -1
