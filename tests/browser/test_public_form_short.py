@@ -19,7 +19,7 @@ from sqlalchemy import select
 from outreach import models
 from outreach.db import get_session
 from tests.browser.conftest import local_context
-from tests.intake.yogya import SEMAKI, nik_for, yogya_app, yogya_template
+from tests.intake.yogya import SEMAKI, yogya_app, yogya_template
 
 pytestmark = pytest.mark.browser
 __all__ = ["yogya_template"]
@@ -67,7 +67,7 @@ def shortest_path(page: Page, *, kelurahan: bool = True, name: str = "Sumarni") 
     act = Counter(page)
     act.type("#f-person_name", name)
     act.type("#f-phone", "0813 2222 3333")
-    act.type("#f-nik", nik_for())
+    # No NIK: optional (the team checks the family card on arrival).
     if kelurahan:
         act.choose("#f-kelurahan", SEMAKI)
     act.type("#f-rt", "4")
@@ -121,6 +121,7 @@ def test_shortest_submission_on_a_phone(live_server: str, live_app: Flask, page:
     assert (req.applicant_relation, req.applicant_name) == ("diri_sendiri", "Sumarni")
     assert (req.category, req.services, req.phone) == ("lansia", ["cetak_ktp"], "+6281322223333")
     assert req.availability == []
+    assert req.nik is None and "nik_belum_ada" in req.flags
     assert errors == []
 
 
