@@ -406,6 +406,15 @@ def _decode(data: bytes) -> str:
         best = charset_normalizer.from_bytes(data, cp_isolation=["cp1252"]).best()
         if best is not None:
             return str(best)
+        # charset-normalizer gives up on some short or repetitive files (one accented name
+        # after many plain ones): plain Windows-1252 text without control characters is
+        # still a spreadsheet's CSV, a binary file is not.
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = ""
+        if text and not any(ord(c) < 32 and c not in "\t\r\n" for c in text):
+            return text
     msg = "Berkas CSV tidak dapat dibaca. Simpan ulang dari Excel sebagai 'CSV UTF-8'."
     raise IntakeError(msg)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from outreach.errors import IntakeError
@@ -32,7 +32,18 @@ TITLE = st.sampled_from(
 )
 
 
+PLAIN = ("A", "3471100000000000", "15-03-1950", "081234567890", "1", "1")
+
+
 @settings(max_examples=60, deadline=None)
+@example(  # found by this test: one accented name after plain ones, in Windows-1252
+    rows=[PLAIN] * 5 + [("AAAAAAAAAAAAAAAAAAAAAAAÉ", *PLAIN[1:])],
+    titles=[],
+    numbered=False,
+    sep=";",
+    bom=False,
+    encoding="cp1252",
+)
 @given(
     rows=st.lists(ROW, min_size=1, max_size=8),
     titles=st.lists(TITLE, max_size=5),
