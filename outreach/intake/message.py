@@ -479,9 +479,11 @@ def parse_message(text: str) -> ParsedMessage:
     for line in _lines(rest):
         if pending is not None:
             name, value = _split_line(line)
-            only = _label_only(line)
+            # The line after a label alone is its value unless it is itself exactly a label: a
+            # name that only looks like one ("Iafo" ~ "info") is still the value.
+            exact_next = _label_key(line.strip().rstrip(":=- ")) in _ALIAS
             takes = (name is None or not value) and (
-                only is None or (pending not in _NUMBER_FIELDS and bool(services_from_text(line)))
+                not exact_next or (pending not in _NUMBER_FIELDS and bool(services_from_text(line)))
             )
             if takes:
                 _store(parsed, pending, line)

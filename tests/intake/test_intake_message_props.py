@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
@@ -73,6 +73,7 @@ def digits(text: str) -> str:
 
 @settings(max_examples=200, deadline=None)
 @given(messages())
+@example(("Nama\nIafo", {"person_name": "Iafo"}))  # found by this test: a name like "info"
 def test_any_layout_reads_back(case: tuple[str, dict[str, str]]) -> None:
     text, expected = case
     fields = parse_message(text).fields
