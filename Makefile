@@ -13,7 +13,7 @@ DEMO_DATE ?= $(shell TZ=Asia/Jakarta date +%F)
 
 NODE_MODULES := node_modules
 
-.PHONY: messages migration-reset demo test lint typecheck pytest serve install browser pdf-libs frontend services bench clean
+.PHONY: messages migration-reset demo test lint typecheck pytest pytest-postgresql serve install browser pdf-libs frontend services bench clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
@@ -91,7 +91,12 @@ services:
 pytest: $(VENV)/.installed-test browser frontend pdf-libs services
 	$(PY) -m pytest
 
-test: lint typecheck pytest
+# The same suite on a throwaway PostgreSQL cluster (unix socket in a temporary folder, removed
+# afterwards, also on failure); Debian's postgresql is installed when initdb/pg_ctl are missing.
+pytest-postgresql: $(VENV)/.installed-test browser frontend pdf-libs services
+	$(PY) -m tests.pg_cluster -- $(PY) -m pytest
+
+test: lint typecheck pytest pytest-postgresql
 
 bench: $(VENV)/.installed-test browser frontend pdf-libs
 	$(PY) -m pip install -q -e '.[test,bench]'

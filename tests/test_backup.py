@@ -18,7 +18,7 @@ import outreach.cli_ops  # noqa: F401  (registers "outreach purge|backup|restore
 from outreach import models
 from outreach.backup import BackupError, _pg, check_backup, head_revision, known_revisions
 from outreach.db import upgrade_database
-from tests.conftest import make_test_app
+from tests.conftest import make_test_app, sqlite_only
 
 
 def _office(engine: Engine) -> int:
@@ -74,6 +74,7 @@ def live(tmp_path: Path) -> Flask:
     return make_test_app(tmp_path / "live")
 
 
+@sqlite_only
 def test_backup_during_writes_and_restore(live: Flask, tmp_path: Path) -> None:
     engine = live.extensions["outreach_engine"]
     writer = Writer(engine, _office(engine))
@@ -117,6 +118,7 @@ def test_backup_during_writes_and_restore(live: Flask, tmp_path: Path) -> None:
     fresh.extensions["outreach_engine"].dispose()
 
 
+@sqlite_only
 def test_backup_refuses_to_overwrite(live: Flask, tmp_path: Path) -> None:
     dump = tmp_path / "b.db"
     dump.write_text("old")
@@ -128,6 +130,7 @@ def test_backup_refuses_to_overwrite(live: Flask, tmp_path: Path) -> None:
     assert check_backup(dump).revision in known_revisions()
 
 
+@sqlite_only
 def test_restore_refuses_files_that_are_not_a_known_database(live: Flask, tmp_path: Path) -> None:
     runner = live.test_cli_runner()
     text_file = tmp_path / "notes.txt"

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from outreach import models
 from outreach.db import get_session
 from outreach.intake.services import make_submission_key, read_submission_key
+from tests.conftest import sqlite_only
 from tests.intake.yogya import COORDINATOR, form_data, yogya_app
 from tests.web.conftest import yogya_template
 
@@ -73,6 +74,7 @@ def _total(app: Flask) -> int:
         return int(get_session().scalar(select(func.count(models.ServiceRequest.id))) or 0)
 
 
+@sqlite_only
 def test_journal_is_wal(file_app: Flask) -> None:
     with file_app.app_context():
         mode = get_session().connection().exec_driver_sql("PRAGMA journal_mode").scalar()

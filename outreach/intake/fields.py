@@ -15,8 +15,9 @@ from outreach.intake.areas import AreaOptions, KecamatanOption, KelurahanOption
 from outreach.intake.text import clean_text
 
 MAX_NAME = 200
-# The largest id a BIGINT (PostgreSQL) or INTEGER (SQLite) column holds.
-MAX_ID = 2**63 - 1
+# The largest id every database holds: the primary keys are INTEGER, 32 bits on PostgreSQL
+# (SQLite's INTEGER would hold 2**63 - 1; a larger id sent to PostgreSQL is a DataError).
+MAX_ID = 2**31 - 1
 # Letters of any script, separated by spaces and the punctuation names carry
 # ("Moh. Ali", "Siti 'Aisyah", "Anak Agung Gde").
 _NAME_OK = re.compile(r"^[^\W\d_]+(?:[ .,'’`-]+[^\W\d_]+)*\.?$")

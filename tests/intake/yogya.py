@@ -21,7 +21,12 @@ from outreach.geo.packs import find_pack
 from outreach.intake.nik import make_nik
 from outreach.office import configure_office
 from outreach.web.auth import hash_password
-from tests.conftest import make_test_app
+from tests.conftest import (
+    ON_POSTGRESQL,
+    create_pg_database,
+    make_test_app,
+    pg_database_name,
+)
 
 DEPOT = (110.3905, -7.8002)  # Jl. Kenari, Umbulharjo
 # Kel. Semaki and Kec. Umbulharjo, where the depot is.
@@ -74,8 +79,16 @@ def yogya_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def yogya_app(tmp_path: Path, template: Path, **overrides: Any) -> Flask:
-    """A fresh app on a copy of the template database."""
-    shutil.copyfile(template, tmp_path / "test.db")
+    """A fresh app on a copy of the template database.
+
+    On PostgreSQL the copy is ``CREATE DATABASE ... TEMPLATE`` of the template's database.
+    """
+    if ON_POSTGRESQL:
+        name = pg_database_name(template.parent)
+        assert name, f"no PostgreSQL template database for {template}"
+        create_pg_database(tmp_path, template=name)
+    else:
+        shutil.copyfile(template, tmp_path / "test.db")
     return make_test_app(tmp_path, **overrides)
 
 
