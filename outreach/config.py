@@ -74,6 +74,10 @@ def defaults() -> dict[str, Any]:
         "PUBLIC_URL": "",
         # Processes that render a day's route-sheet PDF (0: the machine's cores, at most 4).
         "SHEET_PDF_WORKERS": 0,
+        # Background jobs on RQ: a running job silent for 8 heartbeats has lost its worker;
+        # the longest a job may run.
+        "JOB_HEARTBEAT_SECONDS": 15,
+        "JOB_TIMEOUT_SECONDS": 3 * 3600,
     }
 
 

@@ -16,10 +16,13 @@ from pathlib import Path
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     has_request_context,
+    redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -27,9 +30,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from outreach import models
+from outreach import jobs, models
 from outreach.db import get_session
 from outreach.errors import NotFoundError
+from outreach.planning.reasons import format_date
 from outreach.render.route_image import RoadLine
 from outreach.render.sheets import (
     RouteSheet,
@@ -93,6 +97,55 @@ def day_pdf(day: str) -> ResponseReturnValue:
     )
     pdf = sheets_pdf(build_sheets(session, office, routes))
     return _pdf_response(pdf, pdf_filename(when, None))
+
+
+@bp.route("/hari/<day>/tugas", methods=["POST"])
+@permission_required("sheets.print")
+def day_pdf_job(day: str) -> ResponseReturnValue:
+    """The day's PDF made in the background (a job; its page offers the file when done).
+
+    For big days (many teams: a PDF takes a while). A team lead prints one route: their PDF
+    comes at once from :func:`day_pdf`. ``?plan=`` a draft's routes, as there.
+    """
+    when = _parse_day(day)
+    plan_raw = request.args.get("plan", "").strip()
+    if when is None or (plan_raw and not plan_raw.isdigit()):
+        return _bad_request(_("Tanggal (TTTT-BB-HH) atau nomor rencana tidak valid."))
+    if _team_scope() is not None or not has_permission(current_user, "plans.manage"):
+        return redirect(url_for("sheets.day_pdf", day=day, plan=plan_raw or None), code=303)
+    office = _office(get_session())
+    params: dict[str, object] = {"office_id": office.id, "day": when.isoformat()}
+    if plan_raw:
+        params["plan_id"] = int(plan_raw)
+    params["base_url"] = public_base_url()
+    title = _("Lembar rute semua tim, %(day)s", day=format_date(when))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    job_id = jobs.enqueue(app, kind="day_pdf", office_id=office.id, title=title, params=params)
+    return redirect(url_for("plans.job", job_id=job_id), code=303)
+
+
+@bp.route("/tugas/<job_id>.pdf")
+@permission_required("sheets.print")
+def job_pdf(job_id: str) -> ResponseReturnValue:
+    """The PDF a finished day-PDF job made (this office's only)."""
+    session = get_session()
+    job = jobs.get_job(session, job_id, config=current_app.config)
+    if (
+        job is None
+        or job.kind != "day_pdf"
+        or job.office_id != current_user.office_id
+        or job.status != models.JobStatus.DONE.value
+        or job.params.get("team_id") != _team_scope()
+    ):
+        abort(404)
+    path = jobs.job_file(current_app.config, job.id, ".pdf")
+    if not path.is_file():
+        abort(404)
+    filename = str(job.result.get("filename") or "lembar-rute.pdf")
+    response = send_file(path, mimetype="application/pdf", download_name=filename)
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers.update(NO_STORE)
+    return response
 
 
 # --- helpers (the CLI uses them too) ----------------------------------------------------------
