@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from outreach import models
 from outreach.audit import acting_as
-from outreach.db import get_session, upgrade_database
+from outreach.db import get_session, office_scope, scope_to_office, upgrade_database
 from outreach.errors import OutreachError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,6 +43,35 @@ def one_line_errors(func: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+OFFICE_HELP = "The office (id, see 'office list'); required when there is more than one."
+
+
+def office_option(func: F) -> F:
+    """Add ``--office ID`` and scope the command's session to that office.
+
+    Without ``--office`` the only office is used; with several offices that is a one-line
+    error (put :func:`one_line_errors` above this decorator). Every query the command makes
+    then sees that office's rows only (:func:`outreach.db.scope_to_office`), so a plan or
+    request id of another office is "not found".
+    """
+
+    @click.option("--office", "office_id", type=int, default=None, help=OFFICE_HELP)
+    @wraps(func)
+    def wrapped(*args: Any, office_id: int | None = None, **kwargs: Any) -> Any:
+        from outreach.office import select_office
+
+        session = get_session()
+        previous = office_scope(session)
+        scope_to_office(session, None)  # any office may be named
+        scope_to_office(session, select_office(session, office_id).id)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            scope_to_office(session, previous)
+
+    return wrapped  # type: ignore[return-value]
+
+
 @outreach_cli.command("init-db")
 def init_db() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
@@ -56,15 +85,31 @@ def init_db() -> None:
 @click.option("--role", type=click.Choice([r.value for r in models.Role]), default="coordinator")
 @click.option("--full-name", default="")
 @click.option("--team", "team_name", default=None, help="The team a team_lead leads (name or id).")
+@click.option("--office", "office_id", type=int, default=None, help=OFFICE_HELP)
 @one_line_errors
 def create_user(
-    username: str, password: str, role: str, full_name: str, team_name: str | None
+    username: str,
+    password: str,
+    role: str,
+    full_name: str,
+    team_name: str | None,
+    office_id: int | None,
 ) -> None:
-    """Create a staff account (or reset its password, role and team)."""
+    """Create a staff account (or reset its password, role and team).
+
+    A ``province`` account belongs to no office: it sees every office's dashboard figures.
+    """
     from outreach import staff
+    from outreach.office import list_offices, select_office
 
     session = get_session()
-    office = session.scalar(select(models.Office).order_by(models.Office.id))
+    office: models.Office | None = None
+    province = role == models.Role.PROVINCE.value
+    if province:
+        if office_id is not None or team_name:
+            raise OutreachError("A province account has no office and no team.")
+    elif office_id is not None or list_offices(session):
+        office = select_office(session, office_id)
     try:
         user = staff.create_user(
             session,
@@ -98,55 +143,99 @@ outreach_cli.add_command(office_cli)
 outreach_cli.add_command(team_cli)
 
 
+def _office_settings_options(func: F) -> F:
+    """The options ``office set`` and ``office add`` share."""
+    for option in reversed(
+        (
+            click.option("--name", required=True, help='E.g. "Disdukcapil Kota Yogyakarta".'),
+            click.option(
+                "--region", "region_slug", required=True, help="An imported region pack slug."
+            ),
+            click.option("--depot", required=True, help="Office location as LON,LAT."),
+            click.option("--address", default=""),
+            click.option("--work-hours", default=None, help="HH:MM-HH:MM (default 08:00-15:00)."),
+            click.option("--sync-deadline", default=None, help="HH:MM teams must be back to sync."),
+            click.option("--card-capacity", type=int, default=None, help="Cards printed per day."),
+            click.option("--printers", type=int, default=None),
+            click.option(
+                "--working-days",
+                default=None,
+                help="Weekdays with home visits, 0 = Monday, e.g. 0,1,2,3,4 (the default; "
+                "never Sunday).",
+            ),
+            click.option(
+                "--collective-max",
+                type=int,
+                default=None,
+                help="Most persons in one collective visit part.",
+            ),
+        )
+    ):
+        func = option(func)
+    return func
+
+
 @office_cli.command("set")
-@click.option("--name", required=True, help='E.g. "Disdukcapil Kota Yogyakarta".')
-@click.option("--region", "region_slug", required=True, help="An imported region pack slug.")
-@click.option("--depot", required=True, help="Office location as LON,LAT.")
-@click.option("--address", default="")
-@click.option("--work-hours", default=None, help="HH:MM-HH:MM (default 08:00-15:00).")
-@click.option("--sync-deadline", default=None, help="HH:MM teams must be back to sync.")
-@click.option("--card-capacity", type=int, default=None, help="Cards printed per day.")
-@click.option("--printers", type=int, default=None)
-@click.option(
-    "--working-days",
-    default=None,
-    help="Weekdays with home visits, 0 = Monday, e.g. 0,1,2,3,4 (the default; never Sunday).",
-)
-@click.option(
-    "--collective-max", type=int, default=None, help="Most persons in one collective visit part."
-)
+@_office_settings_options
+@click.option("--office", "office_id", type=int, default=None, help=OFFICE_HELP)
 @one_line_errors
-def office_set(
-    name: str,
-    region_slug: str,
-    depot: str,
-    address: str,
-    work_hours: str | None,
-    sync_deadline: str | None,
-    card_capacity: int | None,
-    printers: int | None,
-    working_days: str | None,
-    collective_max: int | None,
-) -> None:
-    """Create or update the office."""
+def office_set(office_id: int | None, **values: Any) -> None:
+    """Create the office or update it (--office ID: that one). A second office: 'office add'."""
     from outreach import office as svc
 
     session = get_session()
-    office = svc.configure_office(
-        session,
-        name=name,
-        region_slug=region_slug,
-        depot=svc.parse_lonlat(depot),
-        address=address,
-        work_hours=svc.parse_time_range(work_hours) if work_hours else None,
-        sync_deadline=svc.parse_time(sync_deadline) if sync_deadline else None,
-        daily_card_capacity=card_capacity,
-        printers=printers,
-        working_weekdays=_weekdays(working_days) if working_days else None,
-        collective_max_persons=collective_max,
-    )
+    target = svc.select_office(session, office_id) if office_id is not None else None
+    office = _configure(session, values, office=target)
     session.commit()
     click.echo(_describe_office(office))
+
+
+@office_cli.command("add")
+@_office_settings_options
+@one_line_errors
+def office_add(**values: Any) -> None:
+    """Add another office to the installation (its own region; never renames another)."""
+    office = _configure(get_session(), values, new=True)
+    get_session().commit()
+    click.echo(f"Office #{office.id} added: " + _describe_office(office))
+
+
+@office_cli.command("list")
+@one_line_errors
+def office_list() -> None:
+    """List the offices of the installation (id, name, region, public path)."""
+    from outreach.office import list_offices
+
+    offices = list_offices(get_session())
+    if not offices:
+        click.echo("No office yet: run 'office set' (or 'seed-demo').")
+    for office in offices:
+        path = f"/{office.region_slug}/layanan/"
+        click.echo(f"{office.id:>4}  {office.name:<36} {office.region_slug:<20} {path}")
+
+
+def _configure(
+    session: Any, values: dict[str, Any], *, office: models.Office | None = None, new: bool = False
+) -> models.Office:
+    """Call :func:`outreach.office.configure_office` with the options as typed."""
+    from outreach import office as svc
+
+    work_hours, sync = values["work_hours"], values["sync_deadline"]
+    return svc.configure_office(
+        session,
+        name=values["name"],
+        region_slug=values["region_slug"],
+        depot=svc.parse_lonlat(values["depot"]),
+        address=values["address"],
+        work_hours=svc.parse_time_range(work_hours) if work_hours else None,
+        sync_deadline=svc.parse_time(sync) if sync else None,
+        daily_card_capacity=values["card_capacity"],
+        printers=values["printers"],
+        working_weekdays=_weekdays(values["working_days"]) if values["working_days"] else None,
+        collective_max_persons=values["collective_max"],
+        office=office,
+        new=new,
+    )
 
 
 def _weekdays(text: str) -> list[int]:
@@ -159,6 +248,7 @@ def _weekdays(text: str) -> list[int]:
 
 @office_cli.command("show")
 @one_line_errors
+@office_option
 def office_show() -> None:
     """Print the office and its teams."""
     from outreach import office as svc
@@ -199,6 +289,7 @@ def _describe_team(team: models.Team) -> str:
 @click.option("--max-stops", type=int, default=None)
 @click.option("--start", default=None, help="Own start point LON,LAT (default: the office).")
 @one_line_errors
+@office_option
 def team_add(
     name: str,
     skills: str,
@@ -234,6 +325,7 @@ def team_add(
 
 @team_cli.command("list")
 @one_line_errors
+@office_option
 def team_list() -> None:
     """List the teams."""
     from outreach import office as svc
@@ -351,6 +443,7 @@ def seed_demo(n_requests: int, seed: int, region_slug: str | None, reset: bool) 
 @click.option("--allow-past", is_flag=True, help="Accept a --date before the office's today.")
 @click.option("--queue", is_flag=True, help="Put it on the RQ queue (OUTREACH_REDIS_URL).")
 @one_line_errors
+@office_option
 def plan_command(
     start: Any,
     days: int,
@@ -415,6 +508,7 @@ def plan_command(
 @outreach_cli.command("plan-approve")
 @click.argument("plan_id", type=int)
 @one_line_errors
+@office_option
 def plan_approve_command(plan_id: int) -> None:
     """Approve draft plan PLAN_ID: its requests become terjadwal."""
     from outreach.planning.service import approve_plan
@@ -429,6 +523,7 @@ def plan_approve_command(plan_id: int) -> None:
 @click.argument("request_id", type=int)
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @one_line_errors
+@office_option
 def plan_insert_command(request_id: int, day: Any) -> None:
     """Insert urgent request REQUEST_ID into the day's routes (default: today) at least cost."""
     import datetime as dt
@@ -486,6 +581,7 @@ def intake_template(path: str) -> None:
 
 @intake_cli.command("duplicates")
 @one_line_errors
+@office_option
 def intake_duplicates() -> None:
     """List open requests that look like another open request (codes only, no NIK/phone)."""
     from outreach.intake.dedupe import OPEN_STATUSES, find_duplicates
@@ -515,6 +611,7 @@ def intake_duplicates() -> None:
 @click.option("--team", "team_name", default=None, help="Only this team (name).")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="PDF.")
 @one_line_errors
+@office_option
 def sheets_command(day: Any, team_name: str | None, out_path: str) -> None:
     """Write the route sheets of the approved routes of --date (every team, or --team) as PDF."""
     from pathlib import Path
@@ -546,6 +643,7 @@ def sheets_command(day: Any, team_name: str | None, out_path: str) -> None:
 @click.option("--status", default=None, help="Requests: only this status (e.g. terverifikasi).")
 @click.option("--masked", is_flag=True, help="Mask NIK and phone numbers (files to share).")
 @one_line_errors
+@office_option
 def export_command(
     what: str,
     fmt: str,
@@ -578,7 +676,8 @@ def export_command(
 
 def register_cli(app: Flask) -> None:
     """Attach the ``outreach`` command group to ``app``."""
-    # Importing these adds their commands to outreach_cli: calendar ...; purge, backup, restore.
-    from outreach import cli_calendar, cli_ops  # noqa: F401
+    # Importing these adds their commands to outreach_cli: calendar ...; worker, plan-all, job,
+    # region queue-import; purge, backup, restore.
+    from outreach import cli_calendar, cli_jobs, cli_ops  # noqa: F401
 
     app.cli.add_command(outreach_cli)

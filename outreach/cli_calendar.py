@@ -16,7 +16,7 @@ import click
 from flask.cli import AppGroup
 
 from outreach import models, office_calendar
-from outreach.cli import one_line_errors, outreach_cli
+from outreach.cli import office_option, one_line_errors, outreach_cli
 from outreach.db import get_session
 from outreach.errors import NotFoundError, OutreachError
 from outreach.office import get_office, parse_time, parse_time_range
@@ -75,6 +75,7 @@ def _describe_period(row: models.OfficeHours) -> str:
 @calendar_cli.command("show")
 @click.option("--year", type=click.IntRange(1990, 2100), default=None, help="Default: this year.")
 @one_line_errors
+@office_option
 def calendar_show(year: int | None) -> None:
     """The year's holidays, cuti bersama and the office's own dates; special-hours periods."""
     office = get_office(get_session())
@@ -107,6 +108,7 @@ def calendar_show(year: int | None) -> None:
 @click.option("--to", "to", default=None, help="Last date (included), YYYY-MM-DD.")
 @click.option("--reason", required=True, help='Why, e.g. "Hari jadi kota".')
 @one_line_errors
+@office_option
 def calendar_close(day: str, to: str | None, reason: str) -> None:
     """Close DAY (to --to) for home visits."""
     session = get_session()
@@ -128,6 +130,7 @@ def calendar_close(day: str, to: str | None, reason: str) -> None:
 @click.option("--to", "to", default=None, help="Last date (included), YYYY-MM-DD.")
 @click.option("--note", default="", help="Optional note.")
 @one_line_errors
+@office_option
 def calendar_open(day: str, to: str | None, note: str) -> None:
     """Open DAY (to --to) for home visits, e.g. a cuti bersama the office works on."""
     session = get_session()
@@ -148,6 +151,7 @@ def calendar_open(day: str, to: str | None, note: str) -> None:
 @click.argument("day")
 @click.option("--to", "to", default=None, help="Last date (included), YYYY-MM-DD.")
 @one_line_errors
+@office_option
 def calendar_reset(day: str, to: str | None) -> None:
     """Drop the office's own setting of DAY (to --to): back to the national calendar."""
     session = get_session()
@@ -166,6 +170,7 @@ def calendar_reset(day: str, to: str | None) -> None:
 @click.option("--break-minutes", type=int, default=30, show_default=True, help="0: no breaks.")
 @click.option("--sync-deadline", default=None, help="HH:MM (default: the office's).")
 @one_line_errors
+@office_option
 def calendar_hours_add(
     name: str,
     start: str,
@@ -196,6 +201,7 @@ def calendar_hours_add(
 @calendar_cli.command("hours-remove")
 @click.argument("period_id", type=int)
 @one_line_errors
+@office_option
 def calendar_hours_remove(period_id: int) -> None:
     """Remove special-hours period PERIOD_ID (see hours-list)."""
     session = get_session()
@@ -206,6 +212,7 @@ def calendar_hours_remove(period_id: int) -> None:
 
 @calendar_cli.command("hours-list")
 @one_line_errors
+@office_option
 def calendar_hours_list() -> None:
     """List the special-hours periods."""
     periods = get_office(get_session()).hours_periods
@@ -221,6 +228,7 @@ def calendar_hours_list() -> None:
 @click.option("--to", "end", default=None, help="Last date (included), YYYY-MM-DD.")
 @click.option("--reason", default="", help="E.g. sakit, pelatihan, cuti.")
 @one_line_errors
+@office_option
 def calendar_team_away(team_name: str, start: str, end: str | None, reason: str) -> None:
     """Mark team TEAM_NAME away: it stays active but is not planned on those dates."""
     session = get_session()
@@ -242,6 +250,7 @@ def calendar_team_away(team_name: str, start: str, end: str | None, reason: str)
 @click.argument("team_name")
 @click.argument("absence_id", type=int)
 @one_line_errors
+@office_option
 def calendar_team_back(team_name: str, absence_id: int) -> None:
     """Remove absence ABSENCE_ID of team TEAM_NAME: it is planned on those dates again."""
     session = get_session()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -19,6 +19,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_c
 from outreach import models
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_T = TypeVar("_T")
 
 
 def make_engine(url: str) -> Engine:
@@ -171,6 +172,48 @@ def _office_criteria(state: ORMExecuteState) -> None:
             for model, column in _OFFICE_SCOPED
         )
     )
+
+
+def _owner_office(obj: object) -> int | None:
+    """The office a row belongs to, through its parents for rows without an office column."""
+    for model, column in _OFFICE_SCOPED:
+        if isinstance(obj, model):
+            value = getattr(obj, column)
+            return None if value is None else int(value)
+    parent: object | None = None
+    if isinstance(obj, models.Route):
+        parent = obj.plan
+    elif isinstance(obj, models.Stop):
+        parent = obj.route
+    elif isinstance(obj, models.VisitOutcome):
+        parent = obj.request
+    elif isinstance(obj, models.LetterResident):
+        parent = obj.letter
+    elif isinstance(obj, models.TeamAbsence):
+        parent = obj.team
+    return None if parent is None else _owner_office(parent)
+
+
+def get_scoped(session: Session, model: type[_T], ident: Any) -> _T | None:
+    """``session.get(model, ident)`` that never returns a row of another office.
+
+    ``Session.get`` answers from the identity map without a query when the row is already
+    loaded, so the scope's criteria do not run then; routes, stops, outcomes, letter residents
+    and team absences have no office column at all. Both are checked here explicitly, through
+    the row's parents.
+    """
+    row = session.get(model, ident)
+    office_id = office_scope(session)
+    if row is None or office_id is None:
+        return row
+    owner = _owner_office(row)
+    if owner is not None and owner != office_id:
+        return None
+    if owner is None and isinstance(
+        row, models.Route | models.Stop | models.VisitOutcome | models.LetterResident
+    ):
+        return None  # an orphan of an unscoped parent: not this office's
+    return row
 
 
 def alembic_config(url: str) -> AlembicConfig:

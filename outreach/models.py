@@ -149,6 +149,11 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
     TEAM_LEAD = "team_lead"
+    # Head of office (Pimpinan): dashboard, maps, plans and reports; read-only, no NIK/phone.
+    HEAD = "head"
+    # Province (Provinsi): every office's dashboard figures side by side; belongs to no office
+    # (office_id NULL), read-only, aggregates only.
+    PROVINCE = "province"
 
 
 class Office(Base):

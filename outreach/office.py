@@ -97,7 +97,12 @@ def parse_lonlat(value: str) -> tuple[float, float]:
 
 
 def get_office(session: Session) -> models.Office:
-    """Return the office (one office per deployment).
+    """Return the office ``session`` works for.
+
+    A session scoped to an office (a signed-in user, a CLI command given ``--office``, a
+    public page under its office's path: :func:`outreach.db.scope_to_office`) sees that
+    office only. An unscoped session gets the first office: callers that may run with
+    several offices use :func:`select_office` instead.
 
     Raises
     ------
@@ -109,6 +114,45 @@ def get_office(session: Session) -> models.Office:
         msg = "Kantor belum diatur: jalankan `outreach office set` (atau `outreach seed-demo`)."
         raise NotFoundError(msg)
     return office
+
+
+def list_offices(session: Session) -> list[models.Office]:
+    """Every office the session may see, in id order."""
+    return list(session.scalars(select(models.Office).order_by(models.Office.id)))
+
+
+def select_office(session: Session, office_id: int | None) -> models.Office:
+    """The office ``office_id``, or the only office when it is None.
+
+    Raises
+    ------
+    NotFoundError
+        When ``office_id`` is not an office, or no office is set up yet.
+    OutreachError
+        When ``office_id`` is None and there is more than one office (the command must say
+        which: ``--office ID``).
+    """
+    if office_id is not None:
+        office = session.get(models.Office, office_id)
+        if office is None:
+            msg = f"Kantor #{office_id} tidak ada (lihat `outreach office list`)."
+            raise NotFoundError(msg)
+        return office
+    offices = list_offices(session)
+    if len(offices) > 1:
+        ids = ", ".join(f"{o.id} ({o.name})" for o in offices)
+        msg = f"Ada {len(offices)} kantor: pilih satu dengan --office ID: {ids}."
+        raise OutreachError(msg)
+    return get_office(session)
+
+
+def office_for_region(session: Session, region_slug: str) -> models.Office | None:
+    """The office serving the region ``region_slug`` (its public pages' path), if any."""
+    return session.scalar(
+        select(models.Office)
+        .where(models.Office.region_slug == region_slug)
+        .order_by(models.Office.id)
+    )
 
 
 def working_weekdays(office: models.Office) -> list[int]:
@@ -156,8 +200,15 @@ def configure_office(
     collective_max_persons: int | None = None,
     lunch_minutes: int | None = None,
     friday_break_minutes: int | None = None,
+    office: models.Office | None = None,
+    new: bool = False,
 ) -> models.Office:
     """Create the office or update it.
+
+    Which office: ``office`` when given; a new one when ``new`` (``outreach office add``:
+    it never renames another, refuses a name or a region another office already has);
+    otherwise the only office, created when there is none (:func:`select_office` refuses
+    to guess among several).
 
     Parameters
     ----------
@@ -181,6 +232,10 @@ def configure_office(
         Length of the lunch break and of the Friday-prayer break in minutes (0: none), stored
         as ``settings["lunch_minutes"]`` / ``settings["friday_break_minutes"]``; unchanged
         when None.
+    office
+        The office to update; None: the only office (created when there is none).
+    new
+        Create a new office (``outreach office add``) whatever others there are.
 
     Raises
     ------
@@ -207,7 +262,10 @@ def configure_office(
         raise SettingsError(msg, field="daily_card_capacity")
     if printers is not None and printers < 0:
         raise SettingsError("Jumlah printer tidak boleh negatif.", field="printers")
-    office = session.scalar(select(models.Office).order_by(models.Office.id))
+    if new:
+        _check_new_office(session, name, region_slug)
+    elif office is None and list_offices(session):
+        office = select_office(session, None)
     start = work_hours[0] if work_hours else (office.work_start if office else dt.time(8))
     if sync_deadline is not None and sync_deadline <= start:
         msg = "Batas waktu sinkronisasi harus sesudah jam kerja mulai."
@@ -260,6 +318,20 @@ def configure_office(
         office.settings = settings
     session.flush()
     return office
+
+
+def _check_new_office(session: Session, name: str, region_slug: str) -> None:
+    """A new office needs its own name and its own region (its public pages' path)."""
+    for other in list_offices(session):
+        if other.name.strip().casefold() == name.strip().casefold():
+            msg = f"Sudah ada kantor bernama {other.name!r} (#{other.id}); pilih nama lain."
+            raise SettingsError(msg, field="name")
+        if other.region_slug == region_slug:
+            msg = (
+                f"Wilayah {region_slug!r} sudah dilayani kantor {other.name!r} (#{other.id}); "
+                "ubah kantor itu dengan `outreach office set --office ID`."
+            )
+            raise SettingsError(msg, field="region")
 
 
 def _span(span: tuple[dt.time, dt.time] | None) -> list[str]:
@@ -691,6 +763,7 @@ def save_office_form(session: Session, office: models.Office, form: OfficeForm) 
         try:
             return configure_office(
                 session,
+                office=office,
                 name=form.name,
                 region_slug=office.region_slug,
                 depot=depot,
@@ -737,3 +810,80 @@ def describe_week(team: models.Team) -> str:
             parts.append(f"{days} {span[0]}–{span[1]}")
         day = last + 1
     return " · ".join(parts) or "tidak bertugas"
+
+
+# --- the province: every office's figures side by side (aggregates only) -------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class OfficeFigures:
+    """One office's dashboard figures for the province: counts only, no person, no record."""
+
+    office_id: int
+    name: str
+    region_slug: str
+    today: dt.date
+    backlog: int
+    by_status: tuple[tuple[str, int], ...]  # (Indonesian label, count)
+    oldest_days: int | None
+    median_days: float | None
+    age_bins: tuple[tuple[str, int], ...]  # (age class in days, count)
+    attention: tuple[tuple[str, int], ...]  # (what needs a look, how many)
+    routes_today: int
+    stops_done_today: int
+    stops_planned_today: int
+    visits_done_30d: int  # outcomes "selesai" of the last 30 office days
+    persons_served_30d: int
+    age_svg: str  # the backlog age histogram (numbers on the bars; no names)
+
+
+def province_overview(session: Session, *, now: dt.datetime | None = None) -> list[OfficeFigures]:
+    """The dashboard figures of every office the session sees, in office id order.
+
+    Each office's figures come from :func:`outreach.render.dashboard.build_dashboard` (the
+    office's own date); only aggregates are kept: no request, name, NIK or phone reaches the
+    result. The session must be unscoped (a province account has no office) to see them all.
+    """
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import func
+
+    from outreach.render.dashboard import build_dashboard
+
+    moment = now or dt.datetime.now(dt.UTC)
+    result: list[OfficeFigures] = []
+    for office in list_offices(session):
+        today = moment.astimezone(ZoneInfo(office.timezone)).date()
+        board = build_dashboard(session, office, today=today)
+        since = today - dt.timedelta(days=30)
+        done = session.execute(
+            select(func.count(models.VisitOutcome.id), func.sum(models.VisitOutcome.persons_served))
+            .join(models.ServiceRequest, models.VisitOutcome.request_id == models.ServiceRequest.id)
+            .where(
+                models.ServiceRequest.office_id == office.id,
+                models.VisitOutcome.outcome == models.Outcome.SELESAI.value,
+                models.VisitOutcome.visit_date > since,
+                models.VisitOutcome.visit_date <= today,
+            )
+        ).one()
+        result.append(
+            OfficeFigures(
+                office_id=office.id,
+                name=office.name,
+                region_slug=office.region_slug,
+                today=today,
+                backlog=board.total_backlog,
+                by_status=tuple((c.label, c.count) for c in board.by_status),
+                oldest_days=board.oldest_days,
+                median_days=board.median_days,
+                age_bins=tuple((b.label, b.count) for b in board.age_bins),
+                attention=tuple((a.label, a.count) for a in board.attention),
+                routes_today=len(board.routes),
+                stops_done_today=board.routes_done,
+                stops_planned_today=board.routes_planned,
+                visits_done_30d=int(done[0] or 0),
+                persons_served_30d=int(done[1] or 0),
+                age_svg=board.age_svg,
+            )
+        )
+    return result

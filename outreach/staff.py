@@ -28,6 +28,7 @@ ROLE_LABELS = {
     models.Role.ADMIN.value: "Admin",
     models.Role.COORDINATOR.value: "Koordinator",
     models.Role.TEAM_LEAD.value: "Ketua tim",
+    models.Role.HEAD.value: "Pimpinan",
 }
 
 
@@ -91,6 +92,14 @@ def _username_taken(session: Session, username: str) -> bool:
 def _apply_role(
     user: models.User, office: models.Office | None, role: str, team_ref: str | None
 ) -> None:
+    if role == models.Role.PROVINCE.value:
+        # The provincial read-only role belongs to no office: it sees every office's figures.
+        if office is not None:
+            msg = "Peran provinsi tidak terikat pada satu kantor."
+            raise StaffError(msg, field="role", code="province_office")
+        user.team_id = None
+        user.role = role
+        return
     if role not in ROLE_LABELS:
         raise StaffError("Peran tidak dikenal.", field="role", code="role_unknown")
     if role == models.Role.TEAM_LEAD.value:

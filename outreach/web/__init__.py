@@ -53,6 +53,7 @@ def register_web(app: Flask) -> None:
         main,
         permissions,
         plans,
+        province,
         public,
         security,
         sheets,
@@ -62,6 +63,7 @@ def register_web(app: Flask) -> None:
     blueprints = (
         *(assets, auth, main, public, coordinator, plans, field, sheets, admin, exports),
         audit,
+        province,
     )
     for module in (*blueprints, errors):
         app.register_blueprint(module.bp)

@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from outreach import models
-from outreach.db import get_session
+from outreach.db import get_scoped, get_session
 from outreach.errors import IntakeError, NotFoundError
 from outreach.intake.areas import load_area_options
 from outreach.intake.dedupe import find_duplicates, merge_requests
@@ -94,14 +94,14 @@ def _key() -> str | None:
 
 
 def _get(request_id: int) -> models.ServiceRequest:
-    row = get_session().get(models.ServiceRequest, request_id)
+    row = get_scoped(get_session(), models.ServiceRequest, request_id)
     if row is None:
         abort(404)
     return row
 
 
 @bp.route("/")
-@permission_required("requests.manage")
+@permission_required("reports.view")
 def index() -> ResponseReturnValue:
     """The dashboard: counts, backlog age, what needs attention, today's routes, the tools."""
     session = get_session()

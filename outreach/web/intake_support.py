@@ -333,6 +333,8 @@ def map_config(
             "bounds": bounds,
             "point": [point[1], point[0]] if point else None,
             "fallback": [fallback[1], fallback[0]] if fallback else None,
+            # The office's own road layer, drawn when tiles cannot load (map-fallback.js).
+            "roads": url_for("main.roads_geojson", wilayah=office.region_slug),
         }
     )
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from outreach import models
-from outreach.db import get_session
+from outreach.db import get_scoped, get_session
 from outreach.errors import IntakeError
 from outreach.intake.fields import read_id
 from outreach.intake.letters import (
@@ -180,7 +180,7 @@ def new() -> ResponseReturnValue:
 @permission_required("requests.manage")
 def detail(letter_id: int) -> ResponseReturnValue:
     """A letter, its residents and its collective request."""
-    letter = get_session().get(models.Letter, letter_id)
+    letter = get_scoped(get_session(), models.Letter, letter_id)
     if letter is None:
         abort(404)
     kel = get_session().get(models.Kelurahan, letter.kelurahan_id) if letter.kelurahan_id else None

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from outreach import models
 from outreach.db import get_session
+from outreach.office import list_offices, office_for_region
 from outreach.render import maps
 from outreach.render.progress import done_text, today_tables
 from outreach.render.route_rows import RouteTable, hhmm
@@ -38,7 +39,7 @@ from outreach.render.style import team_color
 from outreach.visits import OUTCOME_LABELS
 from outreach.web import mapping_data
 from outreach.web.auth import is_staff
-from outreach.web.permissions import has_permission, home_url, permission_required
+from outreach.web.permissions import has_permission, home_url, may_open, permission_required
 
 bp = Blueprint("main", __name__)
 
@@ -58,10 +59,24 @@ STAFF_LINKS = (
 
 @bp.route("/")
 def index() -> ResponseReturnValue:
-    """Home: staff see every request on the map; visitors a landing and per-kelurahan counts."""
+    """Home: staff see every request on the map; visitors a landing and per-kelurahan counts.
+
+    With several offices in the installation, visitors first pick their kab/kota: each
+    office's public pages live under its own path (:mod:`outreach.web.public`).
+    """
+    if is_staff() and current_user.role == models.Role.PROVINCE.value:
+        # A province account has no office map: its page shows every office's figures.
+        province_url = _url("province.index")
+        if province_url is None:
+            abort(403)
+        return redirect(province_url)
     if is_staff() and not has_permission(current_user, "map.staff"):
         return redirect(home_url())  # a team lead: their own route, not the office's map
     session = get_session()
+    if not is_staff():
+        offices = list_offices(session)
+        if len(offices) > 1:
+            return render_template("main/offices.html", offices=offices)
     office = session.scalar(select(models.Office).order_by(models.Office.id))
     region = mapping_data.office_region(session, office)
     staff = is_staff()
@@ -87,7 +102,7 @@ def index() -> ResponseReturnValue:
         # The same colour per team as the route lines on the map.
         team_colors={t.id: team_color(i) for i, t in enumerate(office.teams)} if office else {},
         links=_links(
-            [(e, label) for e, label, perm in STAFF_LINKS if has_permission(current_user, perm)]
+            [(e, label) for e, label, _perm in STAFF_LINKS if may_open(current_user, e)]
             if staff
             else PUBLIC_LINKS
         ),
@@ -98,11 +113,21 @@ def index() -> ResponseReturnValue:
 
 @bp.route("/peta/jalan.geojson")
 def roads_geojson() -> ResponseReturnValue:
-    """The road network of the office's region as GeoJSON: the offline base layer."""
+    """The road network of the office's region as GeoJSON: the offline base layer.
+
+    ``?wilayah=<region_slug>``: the region of another office of the installation (the public
+    pages of each office); otherwise the signed-in user's office (or the first office).
+    """
     session = get_session()
-    region = mapping_data.office_region(
-        session, session.scalar(select(models.Office).order_by(models.Office.id))
+    wanted = request.args.get("wilayah", "").strip()[:100]
+    office = (
+        office_for_region(session, wanted)
+        if wanted
+        else session.scalar(select(models.Office).order_by(models.Office.id))
     )
+    if wanted and office is None:
+        abort(404)
+    region = mapping_data.office_region(session, office)
     files = (
         None
         if region is None

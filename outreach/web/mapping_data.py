@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import abort, current_app, url_for
+from flask_login import current_user
 from shapely import wkt
 from shapely.geometry import mapping
 from sqlalchemy import func, select
@@ -347,9 +348,12 @@ def home_areas(
 
 def home_map_urls() -> dict[str, str]:
     """URLs the home map script fetches and links to."""
+    from outreach.web.permissions import may_open
+
+    # Popups link to the request page only for those who may open it (not the head of office).
     detail = (
         url_for(DETAIL_ENDPOINT, request_id=0)[:-1] + "{id}"
-        if DETAIL_ENDPOINT in current_app.view_functions
+        if DETAIL_ENDPOINT in current_app.view_functions and may_open(current_user, DETAIL_ENDPOINT)
         else ""
     )
     return {

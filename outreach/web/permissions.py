@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, flash, redirect, request, url_for
+from flask import Flask, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from outreach.db import get_session, scope_to_office
@@ -24,16 +24,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 ADMIN = Role.ADMIN.value
 COORDINATOR = Role.COORDINATOR.value
 TEAM_LEAD = Role.TEAM_LEAD.value
+HEAD = Role.HEAD.value
+PROVINCE = Role.PROVINCE.value
 
 #: Permission -> the roles that have it.
 PERMISSIONS: dict[str, frozenset[str]] = {
     # The staff map on the home page (every open request, masked; every team's routes).
     # Team leads have their own team's route on the field page instead.
-    "map.staff": frozenset({ADMIN, COORDINATOR}),
+    "map.staff": frozenset({ADMIN, COORDINATOR, HEAD}),
     # Triage queue, request pages, WhatsApp paste, letters.
     "requests.manage": frozenset({ADMIN, COORDINATOR}),
-    # Read plans and follow their progress.
-    "plans.view": frozenset({ADMIN, COORDINATOR}),
+    # Read plans and follow their progress (the head of office: read-only, no phone links).
+    "plans.view": frozenset({ADMIN, COORDINATOR, HEAD}),
     # Make, approve, change plans; urgent insertion; visit confirmations.
     "plans.manage": frozenset({ADMIN, COORDINATOR}),
     # Print route sheets (a team lead: only their own team's).
@@ -50,8 +52,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "office.manage": frozenset({ADMIN}),
     "staff.manage": frozenset({ADMIN}),
     # Dashboard and monthly report; exports of requests, plans and outcomes.
-    "reports.view": frozenset({ADMIN, COORDINATOR}),
+    "reports.view": frozenset({ADMIN, COORDINATOR, HEAD}),
     "data.export": frozenset({ADMIN, COORDINATOR}),
+    # The provincial read-only view: every office's dashboard figures side by side
+    # (aggregates only; a province account belongs to no office).
+    "province.view": frozenset({PROVINCE}),
+    # NIK and phone numbers whole (request pages, WhatsApp links, exports, the field page);
+    # everyone else gets them masked. The head of office never sees them.
+    "personal.view": frozenset({ADMIN, COORDINATOR, TEAM_LEAD}),
 }
 
 #: Endpoints anyone may open (residents, the sign-in page, static files).
@@ -87,6 +95,31 @@ def has_permission(user: Any, name: str) -> bool:
     """
     roles = PERMISSIONS[name]
     return bool(getattr(user, "is_authenticated", False)) and user.role in roles
+
+
+def endpoint_permission(app: Flask, endpoint: str) -> str | None:
+    """The permission the view of ``endpoint`` declares (None for a public endpoint).
+
+    Raises
+    ------
+    KeyError
+        ``endpoint`` is not a view of ``app``.
+    """
+    view = app.view_functions[endpoint]
+    return getattr(view, "permission", None)
+
+
+def may_open(user: Any, endpoint: str) -> bool:
+    """True when ``user`` may open ``endpoint``: links are shown by this, not by a second list.
+
+    An endpoint the app does not have (a blueprint left out) is never shown.
+    """
+    if endpoint not in current_app.view_functions:
+        return False
+    name = endpoint_permission(current_app, endpoint)
+    if name is None:
+        return endpoint in PUBLIC_ENDPOINTS
+    return has_permission(user, name)
 
 
 def permission_required(name: str) -> Callable[[F], F]:
@@ -128,11 +161,13 @@ def home_url() -> str:
     """Where a signed-in user starts: team leads on the field page, others on the map."""
     if current_user.is_authenticated and current_user.role == TEAM_LEAD:
         return url_for("field.index")
+    if current_user.is_authenticated and current_user.role == PROVINCE:
+        return url_for("province.index")
     return url_for("main.index")
 
 
 def install(app: Flask) -> None:
-    """Scope every query of a signed-in user to their office; ``can()`` in templates."""
+    """Scope every query of a signed-in user to their office; ``can``/``can_open`` in templates."""
 
     @app.before_request
     def _scope_office() -> None:
@@ -141,4 +176,7 @@ def install(app: Flask) -> None:
 
     @app.context_processor
     def _can() -> dict[str, Any]:
-        return {"can": lambda name: has_permission(current_user, name)}
+        return {
+            "can": lambda name: has_permission(current_user, name),
+            "can_open": lambda endpoint: may_open(current_user, endpoint),
+        }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +33,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import MultiDict
 
 from outreach import jobs, models
-from outreach.db import get_session, scope_to_office
+from outreach.db import get_session
 from outreach.domain import TravelModel
 from outreach.errors import (
     NotFoundError,
@@ -52,18 +51,15 @@ from outreach.planning.edits import (
     move_stop,
     pin_request,
     remove_stop,
-    replan_draft,
 )
 from outreach.planning.reasons import format_date, title
 from outreach.planning.records import DEFAULT_WORKING_WEEKDAYS, office_days
 from outreach.planning.service import (
     UrgentResult,
     approve_plan,
-    create_plan,
     discard_plan,
     insert_urgent,
 )
-from outreach.planning.stability import draft_over
 from outreach.render import maps
 from outreach.render.confirmations import mark_confirmation_sent, plan_confirmations
 from outreach.render.mapdata import RequestPoint
@@ -73,12 +69,14 @@ from outreach.render.route_rows import hhmm, km, minutes, plan_dates, plan_days
 from outreach.render.style import CATEGORY_LABELS, team_color
 from outreach.visits import OUTCOME_LABELS
 from outreach.web import mapping_data
-from outreach.web.permissions import permission_required
+from outreach.web.permissions import may_open, permission_required
 
 bp = Blueprint("plans", __name__, url_prefix="/rencana")
 NO_STORE = {"Cache-Control": "private, no-store"}
 MAX_DAYS = 10
 PLAN_STATUS_LABELS = {"draft": "Draf", "approved": "Disetujui", "superseded": "Diganti"}
+#: Jobs whose result is a file: where the job page sends the user when it is done.
+DOWNLOADS = {"day_pdf": "sheets.job_pdf", "export": "exports.job_download"}
 
 
 @bp.context_processor
@@ -100,14 +98,21 @@ def _labels() -> dict[str, Any]:
 # --- views -----------------------------------------------------------------------------------
 
 
-@bp.route("/", methods=["GET", "POST"])
-@permission_required("plans.manage")
+@bp.route("/")
+@permission_required("plans.view")
 def index() -> ResponseReturnValue:
-    """The plans, newest first, and the form that makes a new draft."""
+    """The plans, newest first, and (for those who plan) the form that makes a new draft."""
     session = get_session()
     office = _office(session)
-    if request.method == "GET":
-        return _render_index(session, office, _default_form(office))
+    return _render_index(session, office, _default_form(office))
+
+
+@bp.route("/", methods=["POST"])
+@permission_required("plans.manage")
+def create() -> ResponseReturnValue:
+    """Make a new draft from the form, in the background (its job page follows)."""
+    session = get_session()
+    office = _office(session)
     form, errors = parse_plan_form(request.form, today=_today(office) if office else None)
     if office is None:
         errors["form"] = _("Kantor belum diatur; jalankan penyiapan kantor terlebih dahulu.")
@@ -126,6 +131,8 @@ def job(job_id: str) -> ResponseReturnValue:
     data = jobs.job_payload(_get_job(session, job_id))
     session.commit()  # a job found dead is stored as failed
     plan_id = data["result"].get("plan_id")
+    if data["status"] == "done" and data["result"].get("file") and data["kind"] in DOWNLOADS:
+        return redirect(url_for(DOWNLOADS[data["kind"]], job_id=job_id), code=303)
     if data["status"] == "done" and plan_id and session.get(models.Plan, plan_id):
         flash(_("Draf rencana #%(id)s dibuat.", id=plan_id), "info")
         return redirect(url_for("plans.detail", plan_id=plan_id), code=303)
@@ -134,6 +141,7 @@ def job(job_id: str) -> ResponseReturnValue:
         job=data,
         poll_url=url_for("plans.job_status", job_id=job_id),
         gone=data["status"] == "done",  # done, but its draft was discarded since
+        **_job_texts(data["kind"]),
     )
     return page, 200, NO_STORE
 
@@ -159,11 +167,17 @@ def job_retry(job_id: str) -> ResponseReturnValue:
     if failed.status != models.JobStatus.FAILED.value or not office:
         flash(_("Hanya tugas yang gagal dapat dicoba lagi."), "error")
         return redirect(url_for("plans.job", job_id=job_id), code=303)
+    if failed.kind in DOWNLOADS:
+        again = _resubmit(failed)
+        return redirect(url_for("plans.job", job_id=again), code=303)
     if failed.kind == "replan":
         plan_id = int(failed.params.get("plan_id", 0))
         return redirect(
             url_for(
-                "plans.job", job_id=_submit_replan(office, _get(session, plan_id).id, _actor())
+                "plans.job",
+                job_id=_submit_replan(
+                    office, _get(session, plan_id).id, _actor(), retry_of=failed.id
+                ),
             ),
             code=303,
         )
@@ -171,7 +185,8 @@ def job_retry(job_id: str) -> ResponseReturnValue:
     if errors:
         flash(" ".join(errors.values()), "error")
         return redirect(url_for("plans.index"), code=303)
-    return redirect(url_for("plans.job", job_id=_submit_plan(office, form.params())), code=303)
+    params = {**form.params(), "retry_of": failed.id}  # a plan it already made is reused
+    return redirect(url_for("plans.job", job_id=_submit_plan(office, params)), code=303)
 
 
 @bp.route("/<int:plan_id>/buang", methods=["POST"])
@@ -506,7 +521,7 @@ def _get(session: Session, plan_id: int) -> models.Plan:
 
 def _get_job(session: Session, job_id: str) -> models.Job:
     # Jobs are not office-scoped rows: check the office here.
-    found = jobs.get_job(session, job_id)
+    found = jobs.get_job(session, job_id, config=current_app.config)
     if found is None or found.office_id != getattr(current_user, "office_id", None):
         abort(404)
     return found
@@ -520,76 +535,68 @@ def _replaced_by(session: Session, plan: models.Plan) -> list[models.Plan]:
     return [p for p in rows if (p.summary or {}).get("superseded_by") == plan.id]
 
 
-#: Makes a plan in a job's own session: (session, travel, progress) -> the new draft.
-MakePlan = Callable[[Session, TravelModel, jobs.Progress], models.Plan]
-
-
 def _submit_plan(office: models.Office, params: dict[str, Any]) -> str:
-    """Make a draft plan in the background (:mod:`outreach.jobs`); returns the job id."""
-    office_id = office.id
-    seed = current_app.config["PLANNING_SEED"]
+    """Make a draft plan in the background (job kind "plan", :mod:`outreach.job_kinds`)."""
     start = dt.date.fromisoformat(params["start"])
-
-    def make(session: Session, travel: TravelModel, progress: jobs.Progress) -> models.Plan:
-        # A draft over the same days is the starting point: its visits stay where they fit.
-        previous = draft_over(session, office_id, start_date=start, days=int(params["days"]))
-        return create_plan(
-            session,
-            travel,
-            start_date=start,
-            days=int(params["days"]),
-            teams=[int(t) for t in params["teams"]] or None,
-            seed=seed,
-            keep_approved=not params["replan"],
-            office=session.get(models.Office, office_id),
-            progress=progress,
-            previous=previous,
-        )
-
     days = int(params["days"])
     title = _("Rencana %(n)s hari kerja mulai %(day)s", n=days, day=format_date(start))
-    return _submit_planning(office, kind="plan", title=title, params=params, make=make)
+    return _submit_planning(office, kind="plan", title=title, params=params)
 
 
-def _submit_replan(office: models.Office, plan_id: int, actor: str) -> str:
+def _submit_replan(office: models.Office, plan_id: int, actor: str, *, retry_of: str = "") -> str:
     """Re-plan draft ``plan_id`` keeping its edits, in the background; returns the job id."""
-
-    def make(session: Session, travel: TravelModel, progress: jobs.Progress) -> models.Plan:
-        return replan_draft(session, travel, plan_id, progress=progress, actor=actor)
-
     title = _("Menyusun ulang draf #%(id)s dengan perubahannya", id=plan_id)
-    params = {"plan_id": plan_id}
-    return _submit_planning(office, kind="replan", title=title, params=params, make=make)
+    params: dict[str, Any] = {"plan_id": plan_id, "actor": actor}
+    if retry_of:
+        params["retry_of"] = retry_of
+    return _submit_planning(office, kind="replan", title=title, params=params)
 
 
 def _submit_planning(
-    office: models.Office, *, kind: str, title: str, params: dict[str, Any], make: MakePlan
+    office: models.Office, *, kind: str, title: str, params: dict[str, Any]
 ) -> str:
-    """Run ``make`` as a job with the office's travel model; the job's result is the plan."""
-    config = current_app.config
-    office_id, region = office.id, office.region_slug
-    regions_dirs, cache_dir = config["REGIONS_DIRS"], config["CACHE_DIR"]
+    """Submit a planning job (inline, or on RQ when REDIS_URL is set); the result is the plan."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    data = {**params, "office_id": office.id}
+    return jobs.enqueue(app, kind=kind, office_id=office.id, title=title, params=data)
 
-    def work(session: Session, progress: jobs.Progress) -> dict[str, Any]:
-        # Imported here: outreach.geo pulls in osmnx, which only planning needs.
-        from outreach.geo.network import travel_model_for
 
-        scope_to_office(session, office_id)
-        try:
-            travel = travel_model_for(region, search_dirs=regions_dirs, cache_dir=cache_dir)
-            plan = make(session, travel, progress)
-        except OutreachError as exc:
-            raise jobs.JobError(_("Perencanaan gagal: %(msg)s", msg=_edit_error(exc))) from exc
-        return {"plan_id": plan.id}
+def _job_texts(kind: str) -> dict[str, str]:
+    """What the job page says while a job of ``kind`` runs, and where "back" leads."""
+    if kind == "day_pdf":
+        return {
+            "note": _("PDF sedang dibuat. Halaman ini membukanya begitu selesai."),
+            "back_url": url_for("plans.index"),
+            "back_label": _("Kembali ke daftar rencana"),
+        }
+    if kind == "export":
+        return {
+            "note": _("Berkas ekspor sedang disusun. Halaman ini mengunduhnya begitu selesai."),
+            "back_url": url_for("exports.index"),
+            "back_label": _("Kembali ke ekspor data"),
+        }
+    return {
+        "note": _(
+            "Rencana sedang disusun. Halaman ini membuka draf rencana begitu selesai; "
+            "perencanaan tetap berjalan walau halaman ini ditutup."
+        ),
+        "back_url": url_for("plans.index"),
+        "back_label": _("Kembali ke formulir rencana"),
+    }
 
-    return jobs.submit(
-        current_app.extensions["outreach_sessionmaker"],
-        kind=kind,
-        office_id=office_id,
-        title=title,
-        fn=work,
-        params=params,
+
+def _resubmit(failed: models.Job) -> str:
+    """Submit a failed job of a kind without a form again, with the same inputs."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    params = {**failed.params, "retry_of": failed.id}
+    return jobs.enqueue(
+        app, kind=failed.kind, office_id=failed.office_id, title=failed.title, params=params
     )
+
+
+def planning_error_text(exc: OutreachError) -> str:
+    """A planning or edit error in Indonesian, as a failed plan job shows it."""
+    return _edit_error(exc)
 
 
 def _get_route(session: Session, route_id: int) -> models.Route:
@@ -749,6 +756,8 @@ def _plan_map(session: Session, office: models.Office, plan: models.Plan) -> map
     team_order = {team.id: i for i, team in enumerate(office.teams)}
     depot = (office.depot_lon, office.depot_lat)
     lines = [mapping_data.route_line(r, team_order.get(r.team_id, 0), depot) for r in plan.routes]
+    # Popups link to request pages only for those who may open them (not the head of office).
+    may_see_requests = may_open(current_user, "coordinator.detail")
     points = [
         RequestPoint(
             tracking_code=s.request.tracking_code,
@@ -762,7 +771,9 @@ def _plan_map(session: Session, office: models.Office, plan: models.Plan) -> map
             persons=s.request.persons,
             person_name=s.request.person_name,
             services=tuple(str(x) for x in s.request.services),
-            detail_url=url_for("coordinator.detail", request_id=s.request_id),
+            detail_url=(
+                url_for("coordinator.detail", request_id=s.request_id) if may_see_requests else ""
+            ),
         )
         for r in plan.routes
         for s in r.stops

@@ -1,5 +1,11 @@
 """Public pages for residents: request form and status lookup (no sign-in).
 
+With one office they live under ``/layanan/``. An installation with several offices gives each
+office's pages its own path, ``/<region_slug>/layanan/...`` (e.g. ``/kota-cirebon/layanan/``):
+the page's queries are scoped to that office, and links made on it keep the path. ``/layanan/``
+then sends residents to ``/`` to pick their kab/kota; the status page (``/layanan/status``)
+finds a request of any office, since tracking codes are unique across offices.
+
 Every POST is rate-limited, CSRF-protected and size-limited (MAX_CONTENT_LENGTH); the form has
 a honeypot field. NIK and phone numbers are never echoed back except inside the resident's own
 form when it is shown again with errors.
@@ -14,6 +20,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     jsonify,
     make_response,
     redirect,
@@ -33,7 +40,7 @@ from sqlalchemy import select
 
 from outreach import extensions as ext
 from outreach import models
-from outreach.db import get_session
+from outreach.db import get_session, office_scope, scope_to_office
 from outreach.errors import IntakeError
 from outreach.extensions import limiter
 from outreach.intake.fields import FormError
@@ -42,9 +49,14 @@ from outreach.intake.services import create_request, read_submission_key
 from outreach.intake.status import lookup_status
 from outreach.intake.tracking import make_tracking_code, normalise_tracking_code
 from outreach.intake.validate import RequestDraft, ValidatedRequest, validate_request
+from outreach.office import list_offices, office_for_region
 from outreach.web import intake_support as support
 
-bp = Blueprint("public", __name__, url_prefix="/layanan")
+bp = Blueprint("public", __name__)
+#: Every public page under both paths: the installation's and its office's own.
+PREFIXES = ("/layanan", "/<region>/layanan")
+#: Pages that find a request by its code in every office (codes are unique across offices).
+ANY_OFFICE = frozenset({"public.status", "public.received"})
 # Outlines for a phone screen: 5 m of simplification is invisible and keeps the page light.
 SIMPLIFY_DEG = 0.00005
 
@@ -99,6 +111,54 @@ def _too_many(message: str, seconds: int) -> ResponseReturnValue:
     return response
 
 
+def _route(rule: str, **options: Any) -> Any:
+    """``bp.route`` for ``rule`` under ``/layanan`` and under ``/<region>/layanan``."""
+
+    def decorator(view: Any) -> Any:
+        for prefix in PREFIXES:
+            bp.add_url_rule(prefix + rule, view_func=view, **options)
+        return view
+
+    return decorator
+
+
+@bp.url_value_preprocessor
+def _office_path(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """``/<region>/layanan/...``: the pages of the office serving that region (404: none)."""
+    region = (values or {}).pop("region", None)
+    if region is None:
+        return
+    session = get_session()
+    scope_to_office(session, None)  # any office of the installation may be asked for
+    office = office_for_region(session, str(region)[:100])
+    if office is None:
+        abort(404)
+    g.public_region = office.region_slug
+    if endpoint not in ANY_OFFICE:
+        scope_to_office(session, office.id)
+
+
+@bp.url_defaults
+def _keep_office_path(_endpoint: str, values: dict[str, Any]) -> None:
+    """Links made on an office's page stay under its path."""
+    region = g.get("public_region")
+    if region and "region" not in values:
+        values["region"] = region
+
+
+@bp.before_request
+def _pick_office_first() -> ResponseReturnValue | None:
+    """Several offices and no office path (nor a signed-in user's office): pick one first."""
+    session = get_session()
+    if g.get("public_region") or office_scope(session) is not None:
+        return None
+    if request.endpoint in ANY_OFFICE or len(list_offices(session)) < 2:
+        return None
+    if request.endpoint == "public.form":
+        return redirect(url_for("main.index"))
+    abort(404)
+
+
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return support.template_globals()
@@ -123,7 +183,7 @@ def _render_form(draft: RequestDraft, errors: dict[str, str], status: int) -> Re
     ), status
 
 
-@bp.route("/", methods=["GET", "POST"])
+@_route("/", methods=["GET", "POST"])
 @limiter.limit(_post_limit, methods=["POST"])
 @limiter.limit(_public_limit, methods=["POST"], deduct_when=_accepted)
 def form() -> ResponseReturnValue:
@@ -185,7 +245,7 @@ def _csrf_failed(_exc: CSRFError) -> ResponseReturnValue:
     ), 400
 
 
-@bp.route("/terima/<code>")
+@_route("/terima/<code>")
 def received(code: str) -> ResponseReturnValue:
     """The receipt: a big tracking code to screenshot, next steps, what to prepare."""
     req = get_session().scalar(
@@ -220,7 +280,7 @@ def _prepare(services: list[str]) -> list[Any]:
     return seen
 
 
-@bp.route("/status", methods=["GET", "POST"])
+@_route("/status", methods=["GET", "POST"])
 @limiter.limit(_post_limit, methods=["POST"])
 @limiter.limit(_status_limit, methods=["POST"], deduct_when=_failed_lookup)
 def status() -> ResponseReturnValue:
@@ -263,7 +323,7 @@ def status() -> ResponseReturnValue:
     )
 
 
-@bp.route("/peta/kelurahan.geojson")
+@_route("/peta/kelurahan.geojson")
 def boundaries() -> ResponseReturnValue:
     """Kelurahan outlines of the office's region: the offline base layer of the maps."""
     session = get_session()
@@ -286,7 +346,7 @@ def boundaries() -> ResponseReturnValue:
     return response
 
 
-@bp.route("/peta/lokasi", methods=["POST"])
+@_route("/peta/lokasi", methods=["POST"])
 @limiter.limit("120 per minute")
 def locate() -> ResponseReturnValue:
     """Which kelurahan a tapped point lies in (a hint while filling the form).
@@ -305,7 +365,7 @@ def locate() -> ResponseReturnValue:
     return jsonify(support.locate_point(session, office, lon, lat))
 
 
-@bp.route("/wilayah/<kecamatan_code>.json")
+@_route("/wilayah/<kecamatan_code>.json")
 def kelurahan_options(kecamatan_code: str) -> ResponseReturnValue:
     """The kelurahan of one kecamatan, for scripts that fill the kelurahan select."""
     session = get_session()
