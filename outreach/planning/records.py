@@ -560,26 +560,37 @@ TIMED_COLUMNS = (
 
 
 def rewrite_route(
-    session: Session, plan: models.Plan, row: models.Route, new: PlannedRoute | None
-) -> None:
-    """Write the re-timed ``new`` over the route ``row`` of ``plan`` (its stops, same order).
+    session: Session,
+    plan: models.Plan,
+    row: models.Route,
+    new: PlannedRoute | None,
+    sites: Mapping[int, Site] | None = None,
+) -> list[models.Stop]:
+    """Write the re-timed ``new`` over the route ``row`` of ``plan``.
 
-    ``new`` holds exactly the stops ``row`` has (by site id); ``None`` deletes the route.
-    Flushes, never commits.
+    Stops ``row`` has (by site id) keep their rows (ids, outcomes) and get the new times and
+    order; a stop of ``new`` that ``row`` lacks is added (its request details from ``sites``)
+    and returned. ``None`` deletes the route. Flushes, never commits.
     """
     if new is None:
         plan.routes.remove(row)
         session.flush()
-        return
+        return []
     day = row.route_date
     by_site = {stop_site_id(s): s for s in row.stops}
     for stop in row.stops:  # out of the way of the unique (route, sequence)
         stop.sequence = -stop.sequence
     session.flush()
+    added: list[models.Stop] = []
     for planned in new.stops:
+        existing = by_site.get(planned.site_id)
+        if existing is None:
+            added.append(stop_row(day, planned, (sites or {}).get(planned.site_id)))
+            row.stops.append(added[-1])
+            continue
         fresh = stop_row(day, planned)
         for name in TIMED_COLUMNS:
-            setattr(by_site[planned.site_id], name, getattr(fresh, name))
+            setattr(existing, name, getattr(fresh, name))
     row.start_at = at_time(day, new.start_s)
     row.end_at = at_time(day, new.end_s)
     row.travel_time_s = new.travel_s
@@ -590,4 +601,5 @@ def rewrite_route(
     row.return_geometry = geometry_json(new.return_geometry)
     row.breaks = [break_json(b) for b in new.breaks]
     session.flush()
-    session.expire(row, ["stops"])
+    session.expire(row, ["stops"])  # reload in sequence order
+    return added

@@ -29,14 +29,11 @@ from outreach.planning.problem import PlanningProblem, problem_points
 from outreach.planning.reasons import Reason, describe
 from outreach.planning.records import (
     approved_routes,
-    at_time,
-    break_json,
-    geometry_json,
     planned_route,
+    rewrite_route,
     rules_for,
     service_params,
     sites_for,
-    stop_row,
     stop_site_id,
     store_route,
     team_spec,
@@ -360,48 +357,11 @@ def apply_insertion(
     new stop row is returned. Flushes, never commits.
     """
     new = answer.route
-    day = new.day
     row = next((r for r in route_rows if r.team_id == new.team_id), None)
     if row is None:
         row = store_route(plan, new, sites)
         row.approved = plan.status == models.PlanStatus.APPROVED.value
         session.flush()
         return row.stops[0]
-    by_site = {stop_site_id(s): s for s in row.stops}
-    for stop in row.stops:  # move out of the way of the unique (route, sequence)
-        stop.sequence = -stop.sequence
-    session.flush()
-    inserted: models.Stop | None = None
-    for planned in new.stops:
-        existing = by_site.get(planned.site_id)
-        if existing is None:
-            inserted = stop_row(day, planned, sites.get(planned.site_id))
-            row.stops.append(inserted)
-            continue
-        fresh = stop_row(day, planned)
-        for name in (
-            "sequence",
-            "arrival_at",
-            "service_start_at",
-            "departure_at",
-            "wait_s",
-            "service_s",
-            "travel_time_s",
-            "distance_m",
-            "leg_geometry",
-            "fallback_distance",
-        ):
-            setattr(existing, name, getattr(fresh, name))
-    row.start_at = at_time(day, new.start_s)
-    row.end_at = at_time(day, new.end_s)
-    row.travel_time_s = new.travel_s
-    row.distance_m = new.distance_m
-    row.service_s = new.service_s
-    row.wait_s = new.wait_s
-    row.persons = new.persons
-    row.return_geometry = geometry_json(new.return_geometry)
-    row.breaks = [break_json(b) for b in new.breaks]
-    session.flush()
-    session.expire(row, ["stops"])  # reload in sequence order
-    assert inserted is not None  # the new site is on the new route by construction
+    (inserted,) = rewrite_route(session, plan, row, new, sites)  # the one new stop
     return inserted
