@@ -54,6 +54,7 @@ import dataclasses
 import datetime as dt
 import logging
 import time
+import zoneinfo
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -205,7 +206,10 @@ def load_inputs(
     team_rows = _select_teams(office.teams, teams)
     params = service_params(office)
 
-    approved = approved_routes(session, office.id, from_date=start_date)
+    # Approved routes still to come, also those before start_date: what they serve is not
+    # planned again (a plan made for next week leaves this week's scheduled visits alone).
+    today = dt.datetime.now(zoneinfo.ZoneInfo(office.timezone)).date()
+    approved = approved_routes(session, office.id, from_date=min(start_date, today))
     date_set = set(dates)
     specs = {t.id: team_spec(t) for t in team_rows}
     locked_rows: list[models.Route] = []

@@ -42,6 +42,15 @@ from outreach.planning.records import (
 Status = models.RequestStatus
 
 
+class AlreadyScheduledError(PlanningError):
+    """The request is already on an approved route of another day (``code``, ``day``)."""
+
+    def __init__(self, code: str, day: dt.date) -> None:
+        super().__init__(f"Request {code} is already scheduled on {day.isoformat()}.")
+        self.code = code
+        self.day = day
+
+
 @dataclasses.dataclass(frozen=True)
 class SwapOffer:
     """On an approved day: the least disruptive swap that would fit an urgent request.
@@ -159,8 +168,7 @@ def insert_urgent(
         and any(s.request_id == request_id for s in r.stops)
     ]
     if elsewhere:
-        msg = f"Request {request_id} is already scheduled on {elsewhere[0].isoformat()}."
-        raise PlanningError(msg)
+        raise AlreadyScheduledError(request.tracking_code, elsewhere[0])
     route_rows = _day_routes(session, office.id, day)
     on_routes = [s.request_id for r in route_rows for s in r.stops]
     if request_id in on_routes:

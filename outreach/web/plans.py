@@ -60,6 +60,7 @@ from outreach.planning.service import (
     discard_plan,
     insert_urgent,
 )
+from outreach.planning.urgent import AlreadyScheduledError
 from outreach.render import maps
 from outreach.render.confirmations import mark_confirmation_sent, plan_confirmations
 from outreach.render.mapdata import RequestPoint
@@ -74,6 +75,8 @@ from outreach.web.permissions import may_open, permission_required
 bp = Blueprint("plans", __name__, url_prefix="/rencana")
 NO_STORE = {"Cache-Control": "private, no-store"}
 MAX_DAYS = 10
+#: How far ahead a plan may start (a year: the calendar and the backlog stop meaning much).
+MAX_AHEAD_DAYS = 366
 PLAN_STATUS_LABELS = {"draft": "Draf", "approved": "Disetujui", "superseded": "Diganti"}
 #: Jobs whose result is a file: where the job page sends the user when it is done.
 DOWNLOADS = {"day_pdf": "sheets.job_pdf", "export": "exports.job_download"}
@@ -113,7 +116,11 @@ def create() -> ResponseReturnValue:
     """Make a new draft from the form, in the background (its job page follows)."""
     session = get_session()
     office = _office(session)
-    form, errors = parse_plan_form(request.form, today=_today(office) if office else None)
+    form, errors = parse_plan_form(
+        request.form,
+        today=_today(office) if office else None,
+        team_ids={t.id for t in office.teams if t.active} if office else None,
+    )
     if office is None:
         errors["form"] = _("Kantor belum diatur; jalankan penyiapan kantor terlebih dahulu.")
     if errors:
@@ -181,7 +188,11 @@ def job_retry(job_id: str) -> ResponseReturnValue:
             ),
             code=303,
         )
-    form, errors = parse_plan_form(_params_form(failed.params), today=_today(office))
+    form, errors = parse_plan_form(
+        _params_form(failed.params),
+        today=_today(office),
+        team_ids={t.id for t in office.teams if t.active},
+    )
     if errors:
         flash(" ".join(errors.values()), "error")
         return redirect(url_for("plans.index"), code=303)
@@ -398,11 +409,15 @@ class PlanForm:
 
 
 def parse_plan_form(
-    form: MultiDict[str, str], *, today: dt.date | None = None
+    form: MultiDict[str, str],
+    *,
+    today: dt.date | None = None,
+    team_ids: set[int] | None = None,
 ) -> tuple[PlanForm, dict[str, str]]:
     """Read the new-plan form; errors by field name, in Indonesian.
 
-    With ``today`` (the office's), a start date before it is refused.
+    With ``today`` (the office's), a start date before it, or more than :data:`MAX_AHEAD_DAYS`
+    after it, is refused; with ``team_ids`` (the office's active teams), any other team is.
     """
     parsed = PlanForm(
         raw_start=form.get("mulai", "").strip(),
@@ -419,6 +434,11 @@ def parse_plan_form(
             "Tanggal mulai sudah lewat (hari ini %(today)s); pilih hari ini atau sesudahnya.",
             today=format_date(today),
         )
+    elif today is not None and (start - today).days > MAX_AHEAD_DAYS:
+        errors["mulai"] = _(
+            "Tanggal mulai paling jauh %(n)s hari dari hari ini; pilih tanggal yang lebih dekat.",
+            n=MAX_AHEAD_DAYS,
+        )
     else:
         parsed.start = start
     if parsed.raw_days.isdigit() and 1 <= int(parsed.raw_days) <= MAX_DAYS:
@@ -427,6 +447,8 @@ def parse_plan_form(
         errors["hari"] = _("Jumlah hari harus 1 sampai %(n)s.", n=MAX_DAYS)
     if not parsed.teams:
         errors["tim"] = _("Pilih paling sedikit satu tim.")
+    elif team_ids is not None and not set(parsed.teams) <= team_ids:
+        errors["tim"] = _("Pilih tim yang aktif di kantor ini.")
     return parsed, errors
 
 
@@ -495,6 +517,14 @@ def _error_text(exc: OutreachError) -> str:
             _(
                 "Data wilayah kantor belum dimuat atau rusak; impor wilayah terlebih dahulu "
                 "(outreach region import). Rencana belum dibuat."
+            )
+        )
+    if isinstance(exc, AlreadyScheduledError):
+        return str(
+            _(
+                "%(code)s sudah terjadwal pada %(day)s; permohonan ini tidak disisipkan lagi.",
+                code=exc.code,
+                day=format_date(exc.day),
             )
         )
     if isinstance(exc, NotFoundError):

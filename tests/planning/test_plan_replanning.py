@@ -82,3 +82,19 @@ def test_a_plan_with_violations_cannot_be_approved(session: Session) -> None:
         approve_plan(session, plan.id)
     assert plan.status == models.PlanStatus.DRAFT.value
     assert dt.date.fromisoformat(plan.summary["violation_details"][0]["day"]) == MONDAY
+
+
+def test_a_plan_for_next_week_leaves_this_weeks_scheduled_visits_alone(session: Session) -> None:
+    # Found by a tester: a plan starting after an approved week booked its visits again.
+    from tests.job_wait import future_monday
+
+    office = make_office(session, teams=2)
+    _backlog(session, office, 12)
+    travel = StraightLineModel()
+    week = future_monday()
+    first = create_plan(session, travel, start_date=week, office=office)
+    approve_plan(session, first.id)
+    booked = {s.request_id for r in first.routes for s in r.stops}
+    assert booked
+    later = create_plan(session, travel, start_date=week + dt.timedelta(days=7), office=office)
+    assert booked.isdisjoint({s.request_id for r in later.routes for s in r.stops})
