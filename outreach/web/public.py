@@ -245,9 +245,19 @@ def _csrf_failed(_exc: CSRFError) -> ResponseReturnValue:
     ), 400
 
 
+def _missed_receipt(response: Response) -> bool:
+    """A receipt asked for a code that does not exist: a guess, counted like a failed lookup."""
+    return response.status_code == 404
+
+
 @_route("/terima/<code>")
+@limiter.limit(_status_limit, deduct_when=_missed_receipt)
 def received(code: str) -> ResponseReturnValue:
-    """The receipt: a big tracking code to screenshot, next steps, what to prepare."""
+    """The receipt: a big tracking code to screenshot, next steps, what to prepare.
+
+    It shows nothing personal (the code, the services and what to bring); codes that do not
+    exist count against the address like failed status lookups, so codes cannot be swept.
+    """
     req = get_session().scalar(
         select(models.ServiceRequest).where(models.ServiceRequest.tracking_code == code)
     )

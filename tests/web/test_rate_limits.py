@@ -299,3 +299,23 @@ def test_two_app_instances_share_limits_through_redis(
         assert post_form(two.test_client(), resident(1), addr=CGNAT).status_code == 429
     for app in (one, two):
         app.extensions["outreach_engine"].dispose()
+
+
+def test_guessed_receipt_codes_count_and_are_refused(app_factory: Any) -> None:
+    app = app_factory(STATUS_LOOKUP_RATE_LIMIT="3 per minute")
+    with app.app_context():
+        client = app.test_client()
+        res = post_form(client, resident(0), addr="192.0.2.1")
+        receipt = res.headers["Location"]
+
+        def visit(path: str, addr: str = CGNAT) -> Any:
+            return client.get(path, environ_base={"REMOTE_ADDR": addr})
+
+        # The real receipt shows nothing personal and does not use up the limit.
+        for _ in range(5):
+            page = visit(receipt)
+            assert page.status_code == 200
+            assert resident(0)["person_name"] not in page.get_data(as_text=True)
+        statuses = [visit(f"/layanan/terima/JB-AAAA-AA{c}").status_code for c in "23456"]
+        assert statuses[:3] == [404, 404, 404] and statuses[3:] == [429, 429]
+        assert visit("/layanan/terima/JB-AAAA-AA7", addr="198.51.100.7").status_code == 404
