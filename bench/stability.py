@@ -50,7 +50,7 @@ from outreach.domain import PlanResult, TravelModel  # noqa: E402
 from outreach.geo.network import RoadNetwork, travel_model_for  # noqa: E402
 from outreach.planning.engine import plan_routes  # noqa: E402
 from outreach.planning.feasibility import check_plan  # noqa: E402
-from outreach.planning.problem import PlanningProblem, problem_points  # noqa: E402
+from outreach.planning.problem import PlanningProblem, problem_points, travel_matrix  # noqa: E402
 from outreach.planning.service import load_inputs  # noqa: E402
 from outreach.planning.stability import (  # noqa: E402
     movement,
@@ -79,7 +79,7 @@ def load_problem(requests: list[dict[str, Any]]) -> PlanningProblem:
 
 
 def solve(travel: TravelModel, problem: PlanningProblem, previous: Any = None) -> PlanResult:
-    matrix = travel.matrix(problem_points(problem).points)
+    matrix = travel_matrix(travel, problem_points(problem).points, problem.teams)
     if previous is None:
         result = plan_routes(problem, matrix)
     else:

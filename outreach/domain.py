@@ -6,7 +6,7 @@ No flask and no database here: these are what domain functions take and return.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -14,6 +14,12 @@ import numpy as np
 import numpy.typing as npt
 
 LonLat = tuple[float, float]
+
+# How a team travels. "car" is the default everywhere; "motor" is a team on motorbikes (its own
+# speeds by road type, no toll roads: outreach.geo.roads.MOTORBIKE_SPEEDS_KMH).
+CAR = "car"
+MOTOR = "motor"
+TRAVEL_PROFILES: tuple[str, ...] = (CAR, MOTOR)
 
 
 @dataclass(frozen=True)
@@ -31,12 +37,44 @@ class TravelMatrix:
         its times are great-circle distance x circuity at a set speed.
     method
         ``"road"`` when a road graph was used for at least some points, else ``"fallback"``.
+    profiles
+        The same points' matrices for other travel profiles (``{"motor": TravelMatrix}``);
+        this matrix itself is the ``"car"`` one. Empty when every team drives a car.
     """
 
     durations_s: npt.NDArray[np.int64]
     distances_m: npt.NDArray[np.int64]
     fallback: npt.NDArray[np.bool_]
     method: str
+    profiles: Mapping[str, TravelMatrix] = field(default_factory=dict)
+
+    def for_profile(self, profile: str) -> TravelMatrix:
+        """The matrix of travel profile ``profile`` (``"car"``: this one).
+
+        Raises
+        ------
+        KeyError
+            The matrix was built without that profile (a programming error: build it with
+            :func:`outreach.planning.problem.travel_matrix` for the teams planned).
+        """
+        if profile == CAR:
+            return self
+        try:
+            return self.profiles[profile]
+        except KeyError:
+            msg = f"no {profile!r} travel times in this matrix (built for {sorted(self.profiles)})"
+            raise KeyError(msg) from None
+
+    def take(self, rows: npt.NDArray[np.intp]) -> TravelMatrix:
+        """The sub-matrix over ``rows`` (in that order), every profile alike."""
+        grid = np.ix_(rows, rows)
+        return TravelMatrix(
+            durations_s=self.durations_s[grid],
+            distances_m=self.distances_m[grid],
+            fallback=self.fallback[rows] if self.fallback.ndim == 1 else self.fallback[grid],
+            method=self.method,
+            profiles={p: m.take(rows) for p, m in self.profiles.items()},
+        )
 
     @property
     def size(self) -> int:
@@ -70,8 +108,17 @@ class TravelModel(Protocol):
     def matrix(self, points: Sequence[LonLat]) -> TravelMatrix:
         """Travel-time and distance matrix between ``points``."""
 
-    def leg_geometry(self, origin: LonLat, destination: LonLat) -> list[LonLat]:
-        """Coordinates ``[(lon, lat), ...]`` of the fastest path from origin to destination."""
+    def leg_geometry(self, origin: LonLat, destination: LonLat, profile: str = CAR) -> list[LonLat]:
+        """Coordinates ``[(lon, lat), ...]`` of the fastest path from origin to destination.
+
+        ``profile`` is how the team travels (``"car"``, ``"motor"``).
+        """
+
+    def for_profile(self, profile: str) -> TravelModel:
+        """The model of travel profile ``profile`` (``"car"``: this one; see TRAVEL_PROFILES).
+
+        Raises ``ValueError`` for a profile it does not know.
+        """
 
 
 @dataclass(frozen=True)
@@ -227,6 +274,8 @@ class TeamSpec:
     max_stops: int | None = None
     # Dates the team is away (sick, training, leave) although it stays active.
     away: frozenset[dt.date] = frozenset()
+    # How the team travels: "car" or "motor" (a team with the "motor" trait rides motorbikes).
+    profile: str = CAR
 
     def shift_on(self, day: dt.date) -> TimeWindow | None:
         """The shift on ``day`` (``None``: the team does not work that day or is away)."""
@@ -316,6 +365,10 @@ class PlanRules:
     plan_off_network: bool = False
     exploration_level: int | None = None  # None: chosen from the problem size
     threads: int = 2
+    # Days the office keeps closed for home visits on which a recurring programme goes out
+    # (a Saturday school programme): only its teams work, in its hours, and only its visits
+    # are planned (outreach.planning.calendar.team_day; outreach.programmes).
+    programme_days: tuple[ProgrammeDay, ...] = ()
 
     @property
     def office_days(self) -> OfficeDays:
@@ -325,6 +378,18 @@ class PlanRules:
     def period_on(self, day: dt.date) -> HoursPeriod | None:
         """The special-hours period covering ``day`` (the first one listed), if any."""
         return next((p for p in self.periods if p.covers(day)), None)
+
+
+@dataclass(frozen=True)
+class ProgrammeDay:
+    """A programme's day on a date closed for home visits: its teams and their hours.
+
+    ``team_ids`` empty: every team; ``hours`` ``None``: each team's own shift.
+    """
+
+    day: dt.date
+    team_ids: frozenset[int] = frozenset()
+    hours: TimeWindow | None = None
 
 
 @dataclass(frozen=True)

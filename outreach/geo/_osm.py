@@ -60,6 +60,29 @@ NON_DRIVABLE_SERVICES = frozenset(
     {"alley", "driveway", "emergency_access", "parking", "parking_aisle", "private"}
 )
 
+# Ways a motorbike may use but a car may not (a gang, an alley): kept beside the car's roads
+# for teams on motorbikes (outreach.geo.roads.motorbike_graph). Ways never ridden:
+NEVER_RIDDEN_HIGHWAYS = frozenset(
+    {
+        "abandoned",
+        "bus_guideway",
+        "construction",
+        "corridor",
+        "elevator",
+        "escalator",
+        "no",
+        "planned",
+        "platform",
+        "proposed",
+        "raceway",
+        "razed",
+        "steps",
+    }
+)
+MOTORBIKE_ACCESS = frozenset({"yes", "designated", "permissive"})
+# The tag our reader puts on motorbike-only ways (kept on their edges through osmnx).
+MOTORBIKE_ONLY_TAG = "jb_motorbike_only"
+
 # What a broken or foreign file makes the readers raise; all become RegionError. osmium reports
 # XML, PBF and compression errors as RuntimeError; networkx/osmnx raise the rest.
 _READ_ERRORS: tuple[type[BaseException], ...] = (
@@ -103,12 +126,41 @@ def is_drivable(tags: Any) -> bool:
     return tags.get("service") not in NON_DRIVABLE_SERVICES
 
 
+def is_motorbike_only(tags: Any) -> bool:
+    """True for an OSM way a motorbike may use but a car may not (``tags``: key -> value).
+
+    A way a car may use is not one (:func:`is_drivable`). Otherwise: any ridable highway
+    tagged ``motorcycle=yes|designated|permissive``; else, unless motorbikes or motor
+    vehicles are barred (``motorcycle=no``, ``motor_vehicle=no``, ``access=no|private``), an
+    alley (``highway=service`` + ``service=alley``: a gang) or a road closed to cars only
+    (``motorcar=no``).
+    """
+    highway = tags.get("highway")
+    if not highway or is_drivable(tags) or tags.get("area") == "yes":
+        return False
+    if highway in NEVER_RIDDEN_HIGHWAYS:
+        return False
+    if tags.get("motorcycle") in MOTORBIKE_ACCESS:
+        return True
+    if (
+        tags.get("motorcycle") == "no"
+        or tags.get("motor_vehicle") == "no"
+        or tags.get("access") in ("no", "private")
+    ):
+        return False
+    if highway == "service":
+        return tags.get("service") == "alley"
+    return highway not in NON_DRIVABLE_HIGHWAYS and tags.get("motorcar") == "no"
+
+
 def read_raw_graph(path: Path) -> nx.MultiDiGraph:
     """Read a road file into an unclipped, simplified graph of drivable edges (EPSG:4326).
 
     OSM formats go through pyosmium (which reads .osm, .osm.gz, .osm.bz2 and .osm.pbf alike):
     drivable ways and the nodes they reference are written to a temporary plain OSM XML file,
-    which osmnx turns into a graph. GraphML is read with osmnx as is.
+    which osmnx turns into a graph. Ways only a motorbike may use (:func:`is_motorbike_only`)
+    come along with ``MOTORBIKE_ONLY_TAG="yes"`` on their edges (never merged with a car's
+    road by simplification). GraphML is read with osmnx as is (drivable edges only).
     """
     try:
         G = _read_osm(path) if file_kind(path) == "osm" else _read_graphml(path)
@@ -159,11 +211,19 @@ def _read_osm(path: Path) -> nx.MultiDiGraph:
             raise RegionError(msg)
         # retain_all: clipping to the region comes first, then the largest strongly connected
         # component is kept (see roads.py); dropping parts before clipping could lose the city.
-        return ox.graph_from_xml(plain, retain_all=True, simplify=True)
+        saved = ox.settings.useful_tags_way
+        ox.settings.useful_tags_way = [*saved, MOTORBIKE_ONLY_TAG]
+        try:
+            G = ox.graph_from_xml(plain, retain_all=True, simplify=False)
+        finally:
+            ox.settings.useful_tags_way = saved
+        return ox.simplify_graph(G, edge_attrs_differ=[MOTORBIKE_ONLY_TAG])
 
 
 def _write_drive_xml(source: Path, target: Path) -> int:
-    """Write drivable ways and their nodes from ``source`` to plain OSM XML; return way count.
+    """Write drivable (and motorbike-only) ways and their nodes to plain OSM XML.
+
+    Returns the number of ways written (0 when the file has no drivable way).
 
     Streaming passes with Python sets of node ids: osmium's BackReferenceWriter and
     IdTracker.add_references were 10x slower here on a kota extract.
@@ -176,9 +236,13 @@ def _write_drive_xml(source: Path, target: Path) -> int:
     wanted: set[int] = set()
     ways = 0
     for way in osmium.FileProcessor(str(source), osmium.osm.WAY):
-        if isinstance(way, osmium.osm.Way) and is_drivable(way.tags):
+        if not isinstance(way, osmium.osm.Way):
+            continue
+        if is_drivable(way.tags):
             wanted.update(ref.ref for ref in way.nodes)
             ways += 1
+        elif is_motorbike_only(way.tags):
+            wanted.update(ref.ref for ref in way.nodes)
     if ways == 0:
         return 0
     present = {
@@ -193,17 +257,24 @@ def _write_drive_xml(source: Path, target: Path) -> int:
             if isinstance(obj, osmium.osm.Node):
                 if obj.id in present:
                     writer.add_node(obj)
-            elif isinstance(obj, osmium.osm.Way) and is_drivable(obj.tags):
+            elif isinstance(obj, osmium.osm.Way):
+                if is_drivable(obj.tags):
+                    extra: dict[str, Any] = {}
+                elif is_motorbike_only(obj.tags):
+                    tags = {tag.k: tag.v for tag in obj.tags}
+                    extra = {"tags": {**tags, MOTORBIKE_ONLY_TAG: "yes"}}
+                else:
+                    continue
                 refs = [ref.ref for ref in obj.nodes]
                 if all(r in present for r in refs):
-                    writer.add_way(obj)
+                    writer.add_way(obj.replace(**extra) if extra else obj)
                     written += 1
                     continue
                 for n, run in enumerate(_present_runs(refs, present)):
                     way_id = obj.id if n == 0 else next_id
                     if n:
                         next_id -= 1
-                    writer.add_way(obj.replace(id=way_id, nodes=run))
+                    writer.add_way(obj.replace(id=way_id, nodes=run, **extra))
                     written += 1
     return written
 

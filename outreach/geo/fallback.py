@@ -12,11 +12,13 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from outreach.domain import LonLat, SnappedPoint, TravelMatrix
+from outreach.domain import CAR, MOTOR, LonLat, SnappedPoint, TravelMatrix
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
 # Average door-to-door speed of a car in an Indonesian kota, stops and traffic included.
 FALLBACK_SPEED_KMH = 25.0
+# The same for a motorbike (travel profile "motor"): quicker through city traffic.
+MOTORBIKE_FALLBACK_SPEED_KMH = 30.0
 CIRCUITY = 1.35
 
 FloatArray = npt.NDArray[np.float64]
@@ -115,8 +117,23 @@ class FallbackNetwork:
             method="fallback",
         )
 
-    def leg_geometry(self, origin: LonLat, destination: LonLat) -> list[LonLat]:
-        """A straight line from origin to destination."""
+    def for_profile(self, profile: str) -> FallbackNetwork:
+        """The model for ``"car"`` (itself); for ``"motor"`` the same at motorbike speed.
+
+        The motorbike speed is this model's speed scaled by
+        ``MOTORBIKE_FALLBACK_SPEED_KMH / FALLBACK_SPEED_KMH``. Raises ``ValueError`` for an
+        unknown profile.
+        """
+        if profile == CAR:
+            return self
+        if profile == MOTOR:
+            ratio = MOTORBIKE_FALLBACK_SPEED_KMH / FALLBACK_SPEED_KMH
+            return FallbackNetwork(speed_kmh=self.speed_kmh * ratio, circuity=self.circuity)
+        msg = f"unknown travel profile {profile!r}"
+        raise ValueError(msg)
+
+    def leg_geometry(self, origin: LonLat, destination: LonLat, profile: str = CAR) -> list[LonLat]:
+        """A straight line from origin to destination (whatever the ``profile``)."""
         return [
             (float(origin[0]), float(origin[1])),
             (float(destination[0]), float(destination[1])),

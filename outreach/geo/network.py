@@ -54,10 +54,10 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 from shapely import ops
 
-from outreach.domain import LonLat, SnappedPoint, TravelMatrix, TravelModel
+from outreach.domain import CAR, MOTOR, LonLat, SnappedPoint, TravelMatrix, TravelModel
 from outreach.geo.fallback import FallbackNetwork, as_lonlat_array
 from outreach.geo.packs import BOUNDARY_FILE, find_pack, find_roads_file, resolve_pack_dir
-from outreach.geo.roads import file_sha256, load_road_graph
+from outreach.geo.roads import file_sha256, load_road_graph, motorbike_graph
 
 __all__ = ["FallbackNetwork", "RoadNetwork", "clear_travel_models", "travel_model_for"]
 
@@ -141,7 +141,10 @@ class RoadNetwork:
         self.G = G
         self.walk_speed_kmh = float(walk_speed_kmh)
         self.max_snap_m = float(max_snap_m)
+        self.coverage_margin_m = float(coverage_margin_m)
         self.fallback = fallback or FallbackNetwork()
+        self._profiles: dict[str, RoadNetwork] = {}
+        self._profiles_lock = threading.Lock()
         self._init_nodes()
         self._init_edges()
         self._init_csr()
@@ -195,6 +198,31 @@ class RoadNetwork:
             edge_offset_m=fraction * float(self._length_m[edge]),
         )
 
+    def for_profile(self, profile: str) -> RoadNetwork:
+        """The network for ``"car"`` (itself); for ``"motor"`` its roads timed for motorbikes.
+
+        The motorbike network (:func:`outreach.geo.roads.motorbike_graph`: its own speeds, no
+        toll roads) is built on first use and kept. Raises ``ValueError`` for an unknown
+        profile.
+        """
+        if profile == CAR or self.G.graph.get("profile") == profile:
+            return self
+        if profile != MOTOR:
+            msg = f"unknown travel profile {profile!r}"
+            raise ValueError(msg)
+        with self._profiles_lock:
+            network = self._profiles.get(profile)
+            if network is None:
+                network = RoadNetwork(
+                    motorbike_graph(self.G),
+                    walk_speed_kmh=self.walk_speed_kmh,
+                    max_snap_m=self.max_snap_m,
+                    coverage_margin_m=self.coverage_margin_m,
+                    fallback=self.fallback.for_profile(profile),
+                )
+                self._profiles[profile] = network
+        return network
+
     def matrix(self, points: Sequence[LonLat]) -> TravelMatrix:
         """Travel-time and distance matrix between ``points`` (fastest paths, walks included).
 
@@ -231,12 +259,16 @@ class RoadNetwork:
             method="road" if road.size else "fallback",
         )
 
-    def leg_geometry(self, origin: LonLat, destination: LonLat) -> list[LonLat]:
+    def leg_geometry(self, origin: LonLat, destination: LonLat, profile: str = CAR) -> list[LonLat]:
         """Coordinates of the fastest path, door to door: walk, roads, walk.
 
         Edge shapes follow the road (osmnx ``geometry``); off the network, or between
-        neighbours walked door to door, it is a straight line.
+        neighbours walked door to door, it is a straight line. ``profile``: the path of a car
+        (default) or a motorbike (:meth:`for_profile`).
         """
+        own = self.for_profile(profile)
+        if own is not self:
+            return own.leg_geometry(origin, destination)
         start = (float(origin[0]), float(origin[1]))
         end = (float(destination[0]), float(destination[1]))
         route = self._route(start, end)

@@ -21,6 +21,7 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -35,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when anything below changes the built graph (filter, clipping, speeds): old cache files
 # are then simply not found again and the graph is rebuilt.
-BUILD_VERSION = "roads-v1"
+BUILD_VERSION = "roads-v2"  # v2: motorbike-only ways kept aside
 
 URBAN_SPEEDS_KMH: dict[str, float] = {
     "motorway": 60.0,  # toll roads (e.g. Balikpapan-Samarinda): still urban at the ends
@@ -56,6 +57,37 @@ URBAN_SPEEDS_KMH: dict[str, float] = {
     "busway": 30.0,
 }
 FALLBACK_SPEED_KMH = 20.0
+
+# A team on motorbikes (TeamSpec.profile "motor"): typical speeds of a motorbike in Indonesian
+# city traffic by highway type. Motorbikes filter through queues, so they are quicker than a car
+# on busy and narrow roads; maxspeed tags are not used (they bound cars on open roads). Toll
+# roads are closed to them (PP 15/2005 on toll roads, art. 38: toll roads are for vehicles of two
+# axles or more; PP 44/2009 allows separate motorbike lanes, which OSM maps as other ways).
+MOTORBIKE_SPEEDS_KMH: dict[str, float] = {
+    "trunk": 40.0,
+    "trunk_link": 30.0,
+    "primary": 40.0,
+    "primary_link": 30.0,
+    "secondary": 35.0,
+    "secondary_link": 30.0,
+    "tertiary": 35.0,
+    "tertiary_link": 30.0,
+    "unclassified": 30.0,
+    "residential": 25.0,
+    "living_street": 20.0,
+    "service": 20.0,
+    "road": 25.0,
+    "busway": 30.0,
+    # Ways only a motorbike may use (gang, alleys, paths open to motorbikes), when a pack has them.
+    "track": 15.0,
+    "path": 12.0,
+    "footway": 10.0,
+    "pedestrian": 10.0,
+    "cycleway": 15.0,
+    "bridleway": 10.0,
+}
+GANG_SPEED_KMH = 15.0  # at most, on a way only motorbikes may use
+MOTORBIKE_BANNED: frozenset[str] = frozenset({"motorway", "motorway_link"})
 
 
 def load_road_graph(
@@ -119,6 +151,9 @@ def build_road_graph(
     """Build the routable graph without touching the cache (see :func:`load_road_graph`)."""
     G = _osm.read_raw_graph(roads_file)
     G = clip_to_boundary(G, boundary=boundary, margin_m=margin_m, roads_file=roads_file)
+    # Ways only motorbikes may use are kept aside (G.graph["motorbike_only"]) for
+    # motorbike_graph; the car's graph is the rest.
+    motorbike_only = _take_motorbike_only(G)
     G = ox.truncate.largest_component(G, strongly=True)
     if G.number_of_edges() == 0:
         msg = f"{roads_file}: the roads near the boundary do not form a connected network"
@@ -126,8 +161,26 @@ def build_road_graph(
     G = ox.routing.add_edge_speeds(G, hwy_speeds=URBAN_SPEEDS_KMH, fallback=FALLBACK_SPEED_KMH)
     G = ox.routing.add_edge_travel_times(G)
     G.graph["margin_m"] = float(margin_m)
+    G.graph["motorbike_only"] = motorbike_only
     logger.info("Built road graph from %s: %d nodes, %d edges", roads_file, len(G), len(G.edges))
     return G
+
+
+def _take_motorbike_only(G: nx.MultiDiGraph) -> dict[str, Any]:
+    """Remove the motorbike-only edges from ``G``; return them and their nodes (x, y)."""
+    edges = [
+        (u, v, k, dict(data))
+        for u, v, k, data in G.edges(keys=True, data=True)
+        if data.get(_osm.MOTORBIKE_ONLY_TAG)
+    ]
+    G.remove_edges_from([(u, v, k) for u, v, k, _ in edges])
+    nodes = {
+        n: {"x": float(G.nodes[n]["x"]), "y": float(G.nodes[n]["y"])}
+        for u, v, _, _ in edges
+        for n in (u, v)
+    }
+    G.remove_nodes_from([n for n in nodes if G.degree(n) == 0])
+    return {"nodes": nodes, "edges": [(u, v, data) for u, v, _, data in edges]}
 
 
 def clip_to_boundary(
@@ -232,3 +285,59 @@ def _write_cache(G: nx.MultiDiGraph, cache_file: Path) -> None:
         logger.warning("Could not write road graph cache %s: %s", cache_file, exc)
         if tmp_name is not None:
             Path(tmp_name).unlink(missing_ok=True)
+
+
+def motorbike_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy of a built road graph timed for motorbikes (travel profile ``"motor"``).
+
+    Edges get ``speed_kph`` from :data:`MOTORBIKE_SPEEDS_KMH` by highway type (a list of types:
+    their mean; a type not in the table, or no type, keeps the car speed) and ``travel_time``
+    (s) = length / speed. Toll roads (:data:`MOTORBIKE_BANNED`) are removed, and then only the
+    largest strongly connected part is kept, as for cars. Ways only a motorbike may use (gang,
+    alleys: kept aside in ``G.graph["motorbike_only"]`` when the road file has them) are
+    added back. The shared packs are drive extracts without such ways: there a motorbike uses
+    the car's ways.
+
+    Raises
+    ------
+    RegionError
+        Nothing is left once toll roads are removed.
+    """
+    motor = G.copy()
+    extra = G.graph.get("motorbike_only") or {"nodes": {}, "edges": []}
+    for node, xy in extra["nodes"].items():
+        if node not in motor:
+            motor.add_node(node, **xy)
+    for u, v, data in extra["edges"]:
+        motor.add_edge(u, v, **data)
+    banned = [
+        (u, v, k)
+        for u, v, k, hwy in motor.edges(keys=True, data="highway")
+        if _highway_types(hwy) and _highway_types(hwy) <= MOTORBIKE_BANNED
+    ]
+    motor.remove_edges_from(banned)
+    if banned or extra["edges"]:
+        motor = ox.truncate.largest_component(motor, strongly=True)
+    if motor.number_of_edges() == 0:
+        msg = "no road is left for motorbikes once toll roads are removed"
+        raise RegionError(msg)
+    for _u, _v, data in motor.edges(data=True):
+        known = [
+            MOTORBIKE_SPEEDS_KMH[t]
+            for t in sorted(_highway_types(data.get("highway")))
+            if t in MOTORBIKE_SPEEDS_KMH
+        ]
+        speed = (
+            sum(known) / len(known) if known else float(data.get("speed_kph", FALLBACK_SPEED_KMH))
+        )
+        if data.get(_osm.MOTORBIKE_ONLY_TAG):
+            speed = min(speed, GANG_SPEED_KMH)  # a gang: slow whatever its tag
+        data["speed_kph"] = speed
+        data["travel_time"] = float(data["length"]) / (speed / 3.6)
+    motor.graph["profile"] = "motor"
+    return motor
+
+
+def _highway_types(highway: object) -> frozenset[str]:
+    values = highway if isinstance(highway, list) else [highway]
+    return frozenset(str(v) for v in values if v)

@@ -45,7 +45,7 @@ from outreach.planning.calendar import team_day
 from outreach.planning.feasibility import Violation, check_plan
 from outreach.planning.insertion import Insertion, insert_site, route_with_legs
 from outreach.planning.priority import cards_for
-from outreach.planning.problem import PlanningProblem, PointIndex, problem_points
+from outreach.planning.problem import PlanningProblem, PointIndex, problem_points, travel_matrix
 from outreach.planning.reasons import Reason, describe, format_date, skill_label
 from outreach.planning.records import (
     planned_route,
@@ -599,7 +599,7 @@ def _frame(
         rules=rules_for(office),
     )
     index = problem_points(problem)
-    return _Frame(problem, travel.matrix(index.points), index, by_id, rows)
+    return _Frame(problem, travel_matrix(travel, index.points, problem.teams), index, by_id, rows)
 
 
 def _without(
@@ -626,7 +626,8 @@ def _without(
             "(jam warga atau jam kerja tidak cocok lagi)."
         )
     old = planned_route(route, locked=False, sites=frame.sites)
-    return route_with_legs(timed, old, frame.index, travel.leg_geometry)
+    profile = team_spec(route.team).profile
+    return route_with_legs(timed, old, frame.index, travel.leg_geometry, profile)
 
 
 def _check(

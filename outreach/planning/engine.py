@@ -46,6 +46,7 @@ import numpy as np
 import numpy.typing as npt
 
 from outreach.domain import (
+    CAR,
     LonLat,
     PlannedRoute,
     PlanResult,
@@ -63,7 +64,7 @@ from outreach.planning.clustering import (
 from outreach.planning.expected import first_servable_day, home_days_without_team
 from outreach.planning.polish import polish_route, relabel_interchangeable
 from outreach.planning.prechecks import Finding, check_site, check_site_on_day
-from outreach.planning.problem import PlanningProblem, PointIndex, problem_points
+from outreach.planning.problem import Legs, PlanningProblem, PointIndex, problem_points
 from outreach.planning.reasons import ALL_TEAM_DAYS_KEPT, Reason, describe, format_date
 from outreach.planning.selection import select_candidates
 from outreach.planning.solver import (
@@ -76,7 +77,6 @@ from outreach.planning.solver import (
 from outreach.planning.timing import schedule_route
 from outreach.planning.vroom_adapter import VroomSolver
 
-Legs = Callable[[LonLat, LonLat], Sequence[LonLat]]
 #: ``progress(done, total, text)``: called as the planner works (e.g. before each day).
 ProgressFn = Callable[[int, int, str], None]
 
@@ -143,6 +143,7 @@ def _routing_problem(
                 for b, r in enumerate(td.breaks, start=1)
             ),
             max_tasks=td.team.max_stops,
+            profile=td.team.profile,
         )
         for td in team_days
     )
@@ -164,11 +165,14 @@ def _routing_problem(
                 priority=site.priority,
             )
         )
+    others = sorted({td.team.profile for td in team_days} - {CAR})
     return RoutingProblem(
         durations=matrix.durations_s[sub],
         distances=matrix.distances_m[sub],
         jobs=tuple(jobs),
         vehicles=vehicles,
+        profile_durations={p: matrix.for_profile(p).durations_s[sub] for p in others},
+        profile_distances={p: matrix.for_profile(p).distances_m[sub] for p in others},
     )
 
 
@@ -228,7 +232,7 @@ def _solve_day(
                 rows=index.site_row,
                 start_row=index.team_start[td.team.id],
                 depot_row=index.depot,
-                durations=matrix.durations_s,
+                durations=matrix.for_profile(td.team.profile).durations_s,
                 timer=lambda t, o: _time_route(t, o, index, matrix),
             )
         )
@@ -321,12 +325,13 @@ def _with_geometry(
     route: PlannedRoute,
     index: PointIndex,
     legs: Legs,
-    cache: dict[tuple[int, int], tuple[LonLat, ...]],
+    cache: dict[tuple[int, int, str], tuple[LonLat, ...]],
+    profile: str,
 ) -> PlannedRoute:
     def leg(a: int, b: int) -> tuple[LonLat, ...]:
-        if (a, b) not in cache:
-            cache[(a, b)] = tuple(legs(index.points[a], index.points[b]))
-        return cache[(a, b)]
+        if (a, b, profile) not in cache:
+            cache[(a, b, profile)] = tuple(legs(index.points[a], index.points[b], profile))
+        return cache[(a, b, profile)]
 
     prev = index.team_start[route.team_id]
     stops = []
@@ -532,8 +537,12 @@ def plan_routes(
     geometry_s = 0.0
     if legs is not None:
         t0 = time.perf_counter()
-        cache: dict[tuple[int, int], tuple[LonLat, ...]] = {}
-        routes = [r if r.locked else _with_geometry(r, index, legs, cache) for r in routes]
+        cache: dict[tuple[int, int, str], tuple[LonLat, ...]] = {}
+        profiles = {t.id: t.profile for t in problem.teams}
+        routes = [
+            r if r.locked else _with_geometry(r, index, legs, cache, profiles[r.team_id])
+            for r in routes
+        ]
         geometry_s = time.perf_counter() - t0
     routes.sort(key=lambda r: (r.day, r.team_id))
     unassigned.sort(key=lambda u: u.site_id)

@@ -119,8 +119,9 @@ def _check_route(
     def v(code: str, message: str, site_id: int | None = None) -> Violation:
         return Violation(code, message, team_id=team.id, day=day, site_id=site_id)
 
-    dur = matrix.durations_s
-    dist = matrix.distances_m
+    own = matrix.for_profile(team.profile)  # a team on motorbikes has its own travel times
+    dur = own.durations_s
+    dist = own.distances_m
     if not route.stops:
         yield v("empty_route", "route without stops")
         return

@@ -14,17 +14,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
-from outreach.domain import LonLat, PlannedRoute, PlannedStop, Site, TravelMatrix, UnassignedSite
+from outreach.domain import (
+    CAR,
+    LonLat,
+    PlannedRoute,
+    PlannedStop,
+    Site,
+    TravelMatrix,
+    UnassignedSite,
+)
 from outreach.planning.calendar import team_day
 from outreach.planning.expected import first_servable_day
 from outreach.planning.prechecks import capable_team_days, check_site, check_site_on_day
-from outreach.planning.problem import PlanningProblem, PointIndex, problem_points
+from outreach.planning.problem import Legs, PlanningProblem, PointIndex, problem_points
 from outreach.planning.reasons import DAY_REASONS, Reason, describe
 from outreach.planning.timing import schedule_route
-
-Legs = Callable[[LonLat, LonLat], Sequence[LonLat]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,11 +48,16 @@ def _refuse(site: Site, reason: Reason, *, expected: dt.date | None) -> Unassign
 
 
 def route_with_legs(
-    route: PlannedRoute, old: PlannedRoute | None, index: PointIndex, legs: Legs | None
+    route: PlannedRoute,
+    old: PlannedRoute | None,
+    index: PointIndex,
+    legs: Legs | None,
+    profile: str = CAR,
 ) -> PlannedRoute:
     """``route`` with each leg's road shape: the old route's where the leg is unchanged.
 
-    Only the new legs are fetched with ``legs`` (``None``: they stay empty).
+    Only the new legs are fetched with ``legs`` (``None``: they stay empty), for the team's
+    travel ``profile``.
     """
     known: dict[tuple[int | None, int | None], tuple[LonLat, ...]] = {}
     if old is not None:
@@ -63,7 +74,7 @@ def route_with_legs(
             return ()
         start = index.points[index.team_start[route.team_id] if a is None else index.site_row[a]]
         end = index.points[index.depot if b is None else index.site_row[b]]
-        return tuple(legs(start, end))
+        return tuple(legs(start, end, profile))
 
     stops: list[PlannedStop] = []
     prev = None
@@ -166,7 +177,9 @@ def insert_site(
     (added, _, _, position), timed, old = best
     if old is not None:
         timed = dataclasses.replace(timed, locked=old.locked)
-    return Insertion(route_with_legs(timed, old, index, legs), old, position + 1, added)
+    profile = next((t.profile for t in problem.teams if t.id == timed.team_id), CAR)
+    placed = route_with_legs(timed, old, index, legs, profile)
+    return Insertion(placed, old, position + 1, added)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -254,7 +267,7 @@ def displace_for(
                 added = answer.route.travel_s - route.travel_s  # against the route as it was
                 key = (count, sum(by_id[i].priority for i in removed), added, route.team_id)
                 if best is None or key < best[0]:
-                    placed = route_with_legs(answer.route, route, index, legs)
+                    placed = route_with_legs(answer.route, route, index, legs, td.team.profile)
                     moved = Insertion(placed, route, answer.sequence, added)
                     best = (key, Displacement(moved, ranked))
         if best is not None:

@@ -120,6 +120,7 @@ def _signature(td: TeamDay, start_row: int) -> tuple[object, ...]:
         td.return_by_s,
         td.breaks,
         team.max_stops,
+        team.profile,
     )
 
 

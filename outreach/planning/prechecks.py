@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from outreach.domain import PlanRules, Site, TeamSpec, TravelMatrix
+from outreach.domain import CAR, PlanRules, Site, TeamSpec, TravelMatrix
 from outreach.planning.calendar import TeamDay
 from outreach.planning.problem import UNREACHABLE_S, PointIndex
 from outreach.planning.reasons import Reason, describe
@@ -82,9 +82,13 @@ def check_site(
     road_matrix = matrix.method != "fallback"
     if road_matrix and bool(matrix.fallback[row]) and not rules.plan_off_network:
         return Finding(Reason.OFF_NETWORK)
-    out = int(matrix.durations_s[index.depot, row])
-    back = int(matrix.durations_s[row, index.depot])
-    if max(out, back) >= UNREACHABLE_S:
+    # Reachable by at least one way the teams travel (a car or a motorbike).
+    own = [matrix.for_profile(p) for p in sorted({t.profile for t in teams} or {CAR})]
+    if all(
+        max(int(m.durations_s[index.depot, row]), int(m.durations_s[row, index.depot]))
+        >= UNREACHABLE_S
+        for m in own
+    ):
         return Finding(Reason.UNREACHABLE)
     if teams and not any(site.needs <= t.skills for t in teams):
         have = frozenset().union(*(t.skills for t in teams))
@@ -123,7 +127,7 @@ def _fits_alone(
     row = index.site_row[site.id]
     for td in team_days:
         start_row = index.team_start[td.team.id]
-        key = (start_row, td.start_s, td.return_by_s, td.breaks)
+        key = (start_row, td.start_s, td.return_by_s, td.breaks, td.team.profile)
         if key in seen:
             continue  # same start, hours and breaks as a team already tried
         seen.add(key)

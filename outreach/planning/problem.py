@@ -9,10 +9,32 @@ benchmarks agree on it without passing indices around.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
 
-from outreach.domain import LonLat, PlannedRoute, PlanRules, Site, TeamSpec
+from outreach.domain import (
+    CAR,
+    LonLat,
+    PlannedRoute,
+    PlanRules,
+    Site,
+    TeamSpec,
+    TravelMatrix,
+    TravelModel,
+)
+
+
+class Legs(Protocol):
+    """Road shape of a leg: ``legs(origin, destination, profile) -> [(lon, lat), ...]``.
+
+    ``profile`` is how the team travels (``"car"``, ``"motor"``); a TravelModel's
+    ``leg_geometry`` is one.
+    """
+
+    def __call__(self, origin: LonLat, destination: LonLat, profile: str = CAR) -> Sequence[LonLat]:
+        """Coordinates of the leg's path, origin to destination."""
+
 
 # Travel longer than this (in seconds) counts as "no way there" (disconnected road graph).
 UNREACHABLE_S = 24 * 3600
@@ -94,3 +116,37 @@ def problem_points(problem: PlanningProblem) -> PointIndex:
             site_row[site.id] = len(points)
             points.append((site.lon, site.lat))
     return PointIndex(tuple(points), team_start, site_row)
+
+
+def travel_matrix(
+    travel: TravelModel, points: Sequence[LonLat], teams: Sequence[TeamSpec] = ()
+) -> TravelMatrix:
+    """The matrix between ``points`` for every travel profile ``teams`` use.
+
+    The car matrix is always built (the office's own figures, e.g. clustering, use it); a
+    profile only some teams use (``"motor"``) is added in ``TravelMatrix.profiles``.
+
+    Parameters
+    ----------
+    travel
+        The region's travel model.
+    points
+        Points in matrix order (:func:`problem_points`).
+    teams
+        The teams planned; their ``profile`` decides which matrices are built.
+
+    Returns
+    -------
+    TravelMatrix
+        The car matrix, with the other profiles' matrices over the same points.
+
+    Raises
+    ------
+    ValueError
+        A team has a travel profile the model does not know.
+    """
+    matrix = travel.matrix(points)
+    others = sorted({t.profile for t in teams} - {CAR})
+    if not others:
+        return matrix
+    return replace(matrix, profiles={p: travel.for_profile(p).matrix(points) for p in others})

@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from outreach import models
 from outreach.domain import (
+    CAR,
+    MOTOR,
     Availability,
     BreakRule,
     HoursPeriod,
@@ -36,6 +38,7 @@ from outreach.domain import (
     TeamSpec,
     TimeWindow,
 )
+from outreach.models import Trait
 from outreach.planning.priority import (
     COLLECTIVE_PER_PERSON_S,
     PER_PERSON_S,
@@ -126,6 +129,8 @@ def team_spec(team: models.Team) -> TeamSpec:
         shift_by_weekday=tuple(overrides),
         start=start_point,
         max_stops=team.max_stops,
+        # A team with the "motor" trait rides motorbikes: its own travel times.
+        profile=MOTOR if Trait.MOTOR.value in (team.skills or ()) else CAR,
         away=frozenset(
             a.start_date + dt.timedelta(days=i)
             for a in team.absences

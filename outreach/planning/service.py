@@ -75,7 +75,7 @@ from outreach.office import get_office
 from outreach.planning.calendar import team_day, working_days
 from outreach.planning.engine import plan_routes
 from outreach.planning.feasibility import check_plan
-from outreach.planning.problem import PlanningProblem, problem_points
+from outreach.planning.problem import PlanningProblem, problem_points, travel_matrix
 from outreach.planning.reasons import Reason, describe, format_date, title
 from outreach.planning.records import (
     FLAG_CONTACT,
@@ -367,7 +367,7 @@ def compute_plan(
     started = time.perf_counter()
     if progress is not None:
         progress(0, len(inputs.problem.dates), "Menghitung waktu tempuh antarlokasi ...")
-    matrix = travel.matrix(problem_points(inputs.problem).points)
+    matrix = travel_matrix(travel, problem_points(inputs.problem).points, inputs.problem.teams)
     matrix_s = time.perf_counter() - started
     if previous is None:
         result = plan_routes(inputs.problem, matrix, legs=travel.leg_geometry, progress=progress)
@@ -414,6 +414,8 @@ def _snapshot(inputs: PlanInputs, matrix: TravelMatrix, result: PlanResult) -> d
             "method": matrix.method,
             "points": matrix.size,
             "fallback_points": int(matrix.fallback.sum()),
+            # Travel profiles beside the car's (a team on motorbikes: its own times).
+            "profiles": ["car", *sorted(matrix.profiles)],
         },
         "teams": [
             {

@@ -15,12 +15,16 @@ Conventions of the vocabulary (mirroring VROOM's, the richest of the three):
 - a job is done by a vehicle only if the vehicle has every skill the job needs;
 - a break is taken on arrival at a step, before serving it (travel first, then the break);
 - the solver maximises the summed priority of the jobs it serves first, then minimises cost
-  (``costs`` if given, else ``durations``).
+  (``costs`` if given, else ``durations``);
+- a vehicle travels by its ``profile``: ``"car"`` uses ``durations``/``distances``/``costs``,
+  any other profile its own ``profile_durations``/``profile_distances`` (a team on
+  motorbikes); its cost is then its own durations.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -64,6 +68,7 @@ class SolverVehicle:
     max_tasks: int | None = None
     capacity: tuple[int, ...] = ()
     initial_jobs: tuple[int, ...] = ()  # a starting route (job ids), when the solver takes one
+    profile: str = "car"  # how it travels (see the module docstring)
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,13 @@ class RoutingProblem:
     vehicles: tuple[SolverVehicle, ...]
     costs: npt.NDArray[np.int64] | None = None  # objective; durations when None
     distances: npt.NDArray[np.int64] | None = None
+    # Matrices of the vehicles whose profile is not "car", by profile (same points and shape).
+    profile_durations: Mapping[str, npt.NDArray[np.int64]] = field(default_factory=dict)
+    profile_distances: Mapping[str, npt.NDArray[np.int64]] = field(default_factory=dict)
+
+    def durations_for(self, profile: str) -> npt.NDArray[np.int64]:
+        """The travel durations of vehicles of ``profile`` (KeyError: none given)."""
+        return self.durations if profile == "car" else self.profile_durations[profile]
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,9 @@ from sqlalchemy.orm import Session
 
 from outreach import models
 from outreach.domain import PlanResult, Site, TravelMatrix
-from outreach.planning.engine import Legs, ProgressFn, plan_routes
+from outreach.planning.engine import ProgressFn, plan_routes
 from outreach.planning.insertion import Insertion, insert_site
-from outreach.planning.problem import PlanningProblem, problem_points
+from outreach.planning.problem import Legs, PlanningProblem, problem_points
 from outreach.planning.records import stop_site_id
 from outreach.planning.solver import RoutingSolver
 
@@ -298,10 +298,4 @@ def _sub_matrix(
         rows[row] = full.team_start[team_id]
     for site_id, row in small.site_row.items():
         rows[row] = full.site_row[site_id]
-    grid = np.ix_(rows, rows)
-    return TravelMatrix(
-        durations_s=matrix.durations_s[grid],
-        distances_m=matrix.distances_m[grid],
-        fallback=matrix.fallback[rows] if matrix.fallback.ndim == 1 else matrix.fallback[grid],
-        method=matrix.method,
-    )
+    return matrix.take(np.asarray(rows, dtype=np.intp))

@@ -63,6 +63,7 @@ class _Route:
     ) -> None:
         self.team_day = team_day
         self.sites = sites
+        matrix = matrix.for_profile(team_day.team.profile)  # the team's own travel times
         path = [start_row, *rows, depot_row]
         frm = np.asarray(path[:-1], dtype=np.intp)
         to = np.asarray(path[1:], dtype=np.intp)

@@ -25,7 +25,7 @@ from outreach.errors import NotFoundError, PlanningError
 from outreach.office import get_office
 from outreach.planning.expected import first_servable_day
 from outreach.planning.insertion import Displacement, Insertion, displace_for, insert_site
-from outreach.planning.problem import PlanningProblem, problem_points
+from outreach.planning.problem import PlanningProblem, problem_points, travel_matrix
 from outreach.planning.reasons import Reason, describe
 from outreach.planning.records import (
     approved_routes,
@@ -205,7 +205,7 @@ def insert_urgent(
     if plan_row is None:
         left = UnassignedSite(request_id, Reason.NO_TEAMS.value, describe(Reason.NO_TEAMS), None)
         return UrgentResult(None, left)
-    matrix = travel.matrix(problem_points(problem).points)
+    matrix = travel_matrix(travel, problem_points(problem).points, problem.teams)
     answer = insert_site(
         problem,
         matrix,

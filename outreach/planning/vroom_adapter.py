@@ -32,7 +32,7 @@ from outreach.planning.solver import (
     SolverVehicle,
 )
 
-_PROFILE = "car"
+_PROFILE = "car"  # the vocabulary's default profile (SolverVehicle.profile)
 _UINT32_MAX = int(np.iinfo(np.uint32).max)
 
 
@@ -92,6 +92,7 @@ def _vehicle(vehicle: SolverVehicle) -> vroom.Vehicle:
         "time_window": vroom.TimeWindow(int(vehicle.window[0]), int(vehicle.window[1])),
         "skills": {int(s) for s in vehicle.skills},
         "breaks": breaks,
+        "profile": vehicle.profile,
     }
     if vehicle.max_tasks is not None:
         kwargs["max_tasks"] = int(vehicle.max_tasks)
@@ -170,6 +171,11 @@ class VroomSolver:
             data.set_costs_matrix(_PROFILE, _as_matrix(problem.costs))
         if problem.distances is not None:
             data.set_distances_matrix(_PROFILE, _as_matrix(problem.distances))
+        for profile, durations in problem.profile_durations.items():
+            # A vehicle of another profile (a team on motorbikes) travels on its own matrix.
+            data.set_durations_matrix(profile, _as_matrix(durations))
+            if profile in problem.profile_distances:
+                data.set_distances_matrix(profile, _as_matrix(problem.profile_distances[profile]))
         data.add_vehicle([_vehicle(v) for v in problem.vehicles])
         data.add_job([_job(j) for j in problem.jobs])
         level = self.exploration_level or choose_exploration_level(len(problem.jobs))

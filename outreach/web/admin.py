@@ -36,7 +36,7 @@ SKILL_LABELS: dict[str, Any] = {
     **support.SERVICE_SHORT,
     "petugas_perempuan": _l("Petugas perempuan"),
     "bahasa_isyarat": _l("Juru bahasa isyarat"),
-    "motor": _l("Tim bermotor (masuk gang sempit)"),
+    "motor": _l("Tim bermotor (masuk gang sempit; waktu tempuh motor, tanpa jalan tol)"),
 }
 
 

@@ -31,7 +31,7 @@ from outreach.planning.edits import (
     replan_draft,
 )
 from outreach.planning.feasibility import check_plan
-from outreach.planning.problem import problem_points
+from outreach.planning.problem import problem_points, travel_matrix
 from outreach.planning.reasons import Reason
 from outreach.planning.records import planned_route, stop_site_id
 from outreach.planning.service import approve_plan, create_plan, load_inputs
@@ -129,7 +129,7 @@ def violations(session: Session, plan: models.Plan) -> list[Any]:
     problem = dataclasses.replace(
         inputs.problem, sites=tuple(s for i, s in sites.items() if i in routed)
     )
-    matrix = travel_for(current_app).matrix(problem_points(problem).points)
+    matrix = travel_matrix(travel_for(current_app), problem_points(problem).points, problem.teams)
     return check_plan(problem, matrix, PlanResult(problem.dates, routes, (), "x", 1))
 
 
