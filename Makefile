@@ -65,7 +65,7 @@ demo: install
 	$(FLASK) outreach region import kota-yogyakarta
 	$(FLASK) outreach seed-demo
 	$(FLASK) outreach plan --date $(DEMO_DATE) --days 5 --approve
-	@echo "Open http://$(HOST):$(PORT)/  (coordinator: koordinator / jemputbola; team lead of Tim 1: ketua.tim1 / jemputbola)"
+	@echo "Open http://$(HOST):$(PORT)/  (password jemputbola for: admin, koordinator, kepala (head of office), ketua.tim1 and ketua.tim2 (team leads))"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: install

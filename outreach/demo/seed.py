@@ -316,9 +316,14 @@ def _teams(session: Session, office: models.Office, people: PeopleFactory) -> li
 def _users(
     session: Session, office: models.Office, teams: list[models.Team]
 ) -> tuple[list[str], list[str]]:
-    """The coordinator and two team leads; an existing account with the name is left alone."""
+    """The office admin, the coordinator, the head of office and two team leads.
+
+    An existing account with the name is left alone.
+    """
     wanted = [
+        ("admin", "Admin Disdukcapil", models.Role.ADMIN.value, None),
         ("koordinator", "Koordinator Jemput Bola", models.Role.COORDINATOR.value, None),
+        ("kepala", "Kepala Dinas", models.Role.HEAD.value, None),
         ("ketua.tim1", f"Ketua {teams[0].name}: {teams[0].members[0]}", "team_lead", teams[0]),
         ("ketua.tim2", f"Ketua {teams[1].name}: {teams[1].members[0]}", "team_lead", teams[1]),
     ]

@@ -271,6 +271,35 @@
     if (name === "kecamatan" || name === "kelurahan") { fillDependent(); }
     applyFilters();
   });
+  // Any other day's approved routes: fetched on demand (the page loads the next few days).
+  var otherDay = form.querySelector("[data-load-day]");
+  var dayNote = document.createElement("p");
+  dayNote.className = "muted";
+  dayNote.setAttribute("data-day-note", "");
+  form.appendChild(dayNote);
+  function allDays() { return uniq(routeFeatures.map(function (f) { return f.properties.d; })); }
+  if (otherDay) {
+    otherDay.addEventListener("change", function (event) {
+      event.stopPropagation();
+      var day = otherDay.value;
+      dayNote.textContent = "";
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) { return; }
+      var sep = cfg.routesUrl.indexOf("?") < 0 ? "?" : "&";
+      getJSON(cfg.routesUrl + sep + "tanggal=" + encodeURIComponent(day))
+        .then(function (data) {
+          routeFeatures = routeFeatures.filter(function (f) { return f.properties.d !== day; })
+            .concat(data.features);
+          var days = allDays();
+          if (days.indexOf(day) < 0) {
+            dayNote.textContent = fmt(T.noRoutes, {day: dayLabel(day)});
+          }
+          fillSelect(sel.day, days.map(function (d) { return [d, dayLabel(d)]; }));
+          sel.day.value = days.indexOf(day) < 0 ? "" : day;
+          applyFilters();
+        })
+        .catch(function () { dayNote.textContent = T.error; });
+    });
+  }
   form.addEventListener("reset", function () {
     window.setTimeout(function () { fillDependent(); applyFilters(); }, 0);
   });

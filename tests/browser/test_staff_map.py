@@ -154,3 +154,43 @@ def test_the_map_on_a_phone(live_server: str, browser: Any) -> None:
         page.screenshot(path=str(SHOTS / "map-staff-phone.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_routes_of_any_other_day_load_on_demand(
+    live_app: Flask, live_server: str, browser: Any
+) -> None:
+    # One team's routes lie in the past: the page loads the route days from today on only.
+    past = dt.date.today() - dt.timedelta(days=45)
+    with live_app.app_context():
+        session = get_session()
+        for route in session.scalars(select(models.Route).join(models.Team)):
+            if route.team.name == "Tim Melati":
+                route.route_date = past
+        session.commit()
+    context = local_context(browser, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        _sign_in(page, live_server)
+        days = page.eval_on_selector_all(
+            "select[data-filter=day] option", "els => els.map(e => e.value)"
+        )
+        assert past.isoformat() not in days and ROUTE_DAY.isoformat() in days
+        page.fill("input[data-load-day]", past.isoformat())
+        page.dispatch_event("input[data-load-day]", "change")
+        page.wait_for_function(
+            f"() => document.querySelector('select[data-filter=day]').value === '{past}'"
+        )
+        assert int(page.get_attribute(MAP, "data-stops")) > 0
+        assert page.locator(".jb-stop").count() > 0
+        # A day without approved routes says so.
+        empty = past - dt.timedelta(days=1)
+        page.fill("input[data-load-day]", empty.isoformat())
+        page.dispatch_event("input[data-load-day]", "change")
+        note = page.locator("[data-day-note]")
+        note.wait_for(state="visible")
+        assert "Tidak ada rute yang disetujui" in note.inner_text()
+        assert errors == []
+    finally:
+        context.close()

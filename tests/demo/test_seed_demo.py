@@ -79,6 +79,8 @@ def test_office_teams_and_staff(db: Session) -> None:
     assert koordinator is not None and koordinator.role == "coordinator"
     assert check_password_hash(koordinator.password_hash, "jemputbola")
     assert db.scalar(select(models.User).where(models.User.role == "team_lead")) is not None
+    roles = {u.username: u.role for u in db.scalars(select(models.User))}
+    assert roles["admin"] == "admin" and roles["kepala"] == "head"  # calendar, audit, dashboard
 
 
 def test_category_status_and_channel_mix(db: Session) -> None:
