@@ -163,6 +163,9 @@ def test_remove_pin_and_replan_forms(coordinator: FlaskClient, draft: Draft) -> 
     assert new_id != plan.id == job.params["plan_id"]
     page = _flashes(coordinator, res.headers["Location"])
     assert f"#{plan.id}" in page and "Menggantikan" in page
+    # The removal is listed once among the visits left out, once in the edit log.
+    assert page.count("Dikeluarkan dari rencana oleh koordinator") == 1, page
+    assert page.count(f"Dikeluarkan: {goner_code}") == 1
     new = _plan(new_id)
     where = {s.request_id: (r.team_id, r.route_date) for r in new.routes for s in r.stops}
     assert where[pinned.request_id] == (target, WEDNESDAY)
