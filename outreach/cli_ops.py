@@ -2,7 +2,8 @@
 
 - ``purge [--before DATE] [--dry-run] [--office ID]``: remove the personal data of requests
   closed before DATE (default: the retention period, ``OUTREACH_RETENTION_DAYS``, 730 days),
-  keeping the statistics (:mod:`outreach.retention`).
+  keeping the statistics (:mod:`outreach.retention`), and the files background jobs made
+  (PDFs, exports) older than ``OUTREACH_JOB_FILE_DAYS`` (7 days).
 - ``backup FILE [--overwrite]``: a consistent copy while the app runs (:mod:`outreach.backup`).
 - ``restore FILE``: bring a backup back; the app must be stopped.
 
@@ -22,7 +23,13 @@ from outreach import models
 from outreach.cli import one_line_errors, outreach_cli
 from outreach.db import get_session
 from outreach.errors import OutreachError
-from outreach.retention import DEFAULT_RETENTION_DAYS, purge_closed, retention_cutoff
+from outreach.retention import (
+    DEFAULT_JOB_FILE_DAYS,
+    DEFAULT_RETENTION_DAYS,
+    purge_closed,
+    purge_job_files,
+    retention_cutoff,
+)
 
 
 def retention_days() -> int:
@@ -57,6 +64,12 @@ def purge_command(before: dt.datetime | None, dry_run: bool, office_id: int | No
         raise OutreachError("--before is in the future: only requests already closed are purged")
     session = get_session()
     result = purge_closed(session, cutoff, office_id=office_id, dry_run=dry_run, actor="cli")
+    # Files of background jobs (PDFs, exports) go after a week, whatever --before says.
+    file_days = int(current_app.config.get("JOB_FILE_DAYS", DEFAULT_JOB_FILE_DAYS))
+    jobs_dir = Path(str(current_app.config["DATA_DIR"])) / "jobs"
+    files = purge_job_files(
+        session, jobs_dir, retention_cutoff(now, max(1, file_days)), dry_run=dry_run
+    )
     if dry_run:
         session.rollback()
     else:
@@ -68,6 +81,7 @@ def purge_command(before: dt.datetime | None, dry_run: bool, office_id: int | No
         f"letter residents: {result.residents}, route legs: {result.stops}, "
         f"audit events: {result.audit_events}."
     )
+    click.echo(f"Files of background jobs older than {file_days} days: {len(files)} {verb}.")
     if not dry_run:
         click.echo("Backups made before today still hold these data: rotate them.")
 

@@ -35,6 +35,8 @@ def defaults() -> dict[str, Any]:
         # Days after a request is closed before `outreach purge` removes its personal data
         # (UU PDP 27/2022: only while the purpose lasts; see README "Running in an office").
         "RETENTION_DAYS": 730,
+        # Days files made by background jobs (PDFs, exports) stay in DATA_DIR/jobs.
+        "JOB_FILE_DAYS": 7,
         # Tile URL template for the base map; "none" draws the road network instead (offline).
         "MAP_TILES": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "BABEL_DEFAULT_LOCALE": "id",

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -42,9 +43,11 @@ from outreach.personal_data import (
 
 __all__ = [
     "CLOSED_STATUSES",
+    "DEFAULT_JOB_FILE_DAYS",
     "DEFAULT_RETENTION_DAYS",
     "PurgeResult",
     "purge_closed",
+    "purge_job_files",
     "retention_cutoff",
 ]
 
@@ -52,6 +55,10 @@ __all__ = [
 #: did not arrive, a second copy) and for the office's yearly reporting and audits of the year
 #: before; then the purpose is over and UU PDP asks for deletion.
 DEFAULT_RETENTION_DAYS = 730
+
+#: Files that background jobs made (route-sheet PDFs, exports with whole NIK and phone numbers,
+#: in ``DATA_DIR/jobs``) are for downloading right away: a week later they go.
+DEFAULT_JOB_FILE_DAYS = 7
 
 #: Statuses of a request whose purpose is over.
 CLOSED_STATUSES: tuple[str, ...] = (
@@ -305,3 +312,45 @@ def blank_audit_detail(detail: Any, key: str = "") -> Any:
     if isinstance(detail, float) or key in _AUDIT_BLANK_NUMBERS:
         return None
     return detail
+
+
+def purge_job_files(
+    session: Session, jobs_dir: Path, before: dt.datetime, *, dry_run: bool = False
+) -> list[Path]:
+    """Delete the files background jobs made that are older than ``before`` (naive UTC).
+
+    A file ``jobs_dir/<job id><suffix>`` goes when its job finished before ``before``; a file
+    whose job is unknown (a deleted database row, a crash) goes when it was last written
+    before ``before``. Its job's ``result`` then says ``file_removed`` (the download answers
+    404). With ``dry_run`` nothing is deleted. Returns the files (to be) deleted. Never commits.
+    """
+    if not jobs_dir.is_dir():
+        return []
+    files = sorted(p for p in jobs_dir.iterdir() if p.is_file())
+    found = {
+        job.id: job
+        for chunk in _chunks_str(sorted({p.name[:32] for p in files}))
+        for job in session.scalars(select(models.Job).where(models.Job.id.in_(chunk)))
+    }
+    gone: list[Path] = []
+    for path in files:
+        job = found.get(path.name[:32])
+        if job is not None:
+            if job.finished_at is None or job.finished_at >= before:
+                continue
+        else:
+            written = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
+            if written >= before:
+                continue
+        gone.append(path)
+        if dry_run:
+            continue
+        path.unlink(missing_ok=True)
+        if job is not None:
+            job.result = {**(job.result or {}), "file_removed": True}
+    return gone
+
+
+def _chunks_str(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), 500):
+        yield values[start : start + 500]

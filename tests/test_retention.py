@@ -273,3 +273,47 @@ def test_retention_cutoff_and_audit_blanking() -> None:
         "after": {"person_name": "", "status": "terverifikasi", "nik": ""},
         "tracking_code": "JB-ABC",
     }
+
+
+def test_purge_removes_old_job_files(yapp: Flask) -> None:
+    """Exports and PDFs of background jobs (whole NIK and phone numbers) go after a week."""
+    import os
+    from pathlib import Path
+
+    session = get_session()
+    office = session.scalar(select(models.Office))
+    assert office is not None
+    jobs_dir = Path(yapp.config["DATA_DIR"]) / "jobs"
+    jobs_dir.mkdir(parents=True, exist_ok=True)
+    now = models.utcnow()
+    old_id, new_id, orphan_id = (uuid.uuid4().hex for _ in range(3))
+    for job_id, finished in ((old_id, now - dt.timedelta(days=9)), (new_id, now)):
+        session.add(
+            models.Job(
+                id=job_id,
+                kind="export",
+                office_id=office.id,
+                title="Ekspor",
+                status=models.JobStatus.DONE.value,
+                result={"file": f"{job_id}.csv"},
+                finished_at=finished,
+            )
+        )
+        (jobs_dir / f"{job_id}.csv").write_text("nik\n3471010101800001\n")
+    orphan = jobs_dir / f"{orphan_id}.pdf"
+    orphan.write_bytes(b"%PDF")
+    ten_days = (now - dt.timedelta(days=10)).timestamp()
+    os.utime(orphan, (ten_days, ten_days))
+    session.commit()
+    runner = yapp.test_cli_runner()
+    dry = runner.invoke(args=["outreach", "purge", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "older than 7 days: 2 would be purged" in dry.output
+    assert (jobs_dir / f"{old_id}.csv").exists() and orphan.exists()
+    done = runner.invoke(args=["outreach", "purge"])
+    assert done.exit_code == 0, done.output
+    assert "older than 7 days: 2 purged" in done.output
+    assert sorted(p.name for p in jobs_dir.iterdir()) == [f"{new_id}.csv"]
+    session.expire_all()
+    old_job = session.get(models.Job, old_id)
+    assert old_job is not None and old_job.result["file_removed"] is True
