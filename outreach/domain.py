@@ -40,6 +40,9 @@ class TravelMatrix:
     profiles
         The same points' matrices for other travel profiles (``{"motor": TravelMatrix}``);
         this matrix itself is the ``"car"`` one. Empty when every team drives a car.
+    source
+        The road data the times come from (``"OSM 2024-03-29"``, ``"RBI jalan_rbi.shp"``);
+        ``""`` for the great-circle fallback.
     """
 
     durations_s: npt.NDArray[np.int64]
@@ -47,6 +50,7 @@ class TravelMatrix:
     fallback: npt.NDArray[np.bool_]
     method: str
     profiles: Mapping[str, TravelMatrix] = field(default_factory=dict)
+    source: str = ""
 
     def for_profile(self, profile: str) -> TravelMatrix:
         """The matrix of travel profile ``profile`` (``"car"``: this one).
@@ -74,6 +78,7 @@ class TravelMatrix:
             fallback=self.fallback[rows] if self.fallback.ndim == 1 else self.fallback[grid],
             method=self.method,
             profiles={p: m.take(rows) for p, m in self.profiles.items()},
+            source=self.source,
         )
 
     @property

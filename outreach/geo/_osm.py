@@ -217,7 +217,8 @@ def _read_osm(path: Path) -> nx.MultiDiGraph:
             G = ox.graph_from_xml(plain, retain_all=True, simplify=False)
         finally:
             ox.settings.useful_tags_way = saved
-        return ox.simplify_graph(G, edge_attrs_differ=[MOTORBIKE_ONLY_TAG])
+        simple: nx.MultiDiGraph = ox.simplify_graph(G, edge_attrs_differ=[MOTORBIKE_ONLY_TAG])
+        return simple
 
 
 def _write_drive_xml(source: Path, target: Path) -> int:

@@ -56,6 +56,7 @@ from shapely import ops
 
 from outreach.domain import CAR, MOTOR, LonLat, SnappedPoint, TravelMatrix, TravelModel
 from outreach.geo.fallback import FallbackNetwork, as_lonlat_array
+from outreach.geo.lines import road_source_label
 from outreach.geo.packs import BOUNDARY_FILE, find_pack, find_roads_file, resolve_pack_dir
 from outreach.geo.roads import file_sha256, load_road_graph, motorbike_graph
 
@@ -139,6 +140,7 @@ class RoadNetwork:
             msg = "G has no edges"
             raise ValueError(msg)
         self.G = G
+        self.road_source = road_source_label(G)
         self.walk_speed_kmh = float(walk_speed_kmh)
         self.max_snap_m = float(max_snap_m)
         self.coverage_margin_m = float(coverage_margin_m)
@@ -257,6 +259,7 @@ class RoadNetwork:
             distances_m=np.rint(distance_m[full]).astype(np.int64),
             fallback=snaps.fallback[inverse],
             method="road" if road.size else "fallback",
+            source=self.road_source if road.size else "",
         )
 
     def leg_geometry(self, origin: LonLat, destination: LonLat, profile: str = CAR) -> list[LonLat]:

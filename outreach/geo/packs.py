@@ -2,7 +2,9 @@
 
 A pack folder holds ``boundary.geojson`` (properties ``kode``, ``nama``), ``kecamatan.geojson``
 (``kode``, ``nama``), ``kelurahan.geojson`` (``kode``, ``nama``, ``kode_kec``; optional ``jenis``,
-``kecamatan``) and at most one road file (see :data:`ROAD_FILE_NAMES`). See ``maps/README.md``.
+``kecamatan``) and at most one road source (see :data:`ROAD_FILE_NAMES`): OSM data, an osmnx
+GraphML, or ``roads.json`` naming a line layer (:mod:`outreach.geo.lines`). See
+``maps/README.md``.
 
 Everything is validated when the pack is read, so later steps (database import, routing) can
 trust it: a bad pack raises :class:`~outreach.errors.RegionError` with one line naming the file
@@ -37,6 +39,8 @@ ROAD_FILE_NAMES = (
     "roads.osm.pbf",
     "roads.graphml",
     "roads.graphml.gz",
+    # A government line layer (RBI) with its class -> speed mapping: see outreach/geo/lines.py.
+    "roads.json",
 )
 CRS = "EPSG:4326"
 KELURAHAN_COLUMNS = ("kode", "nama", "jenis", "kode_kec", "kecamatan")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from outreach import models
 from outreach.geo.boundaries import import_region
+from outreach.geo.lines import is_line_config, line_report, load_line_graph
 from outreach.geo.packs import PackSummary, RegionPack, find_pack, list_packs
 from outreach.geo.roads import check_roads_cover_boundary, load_road_graph
 
@@ -30,6 +31,7 @@ class RegionReport:
     road_edges: int | None
     graph_from_cache: bool
     seconds: float
+    roads_note: str = ""  # line layers: what was snapped and dropped (LineReport.describe)
 
     def describe(self) -> str:
         """One line for the terminal."""
@@ -38,6 +40,8 @@ class RegionReport:
         else:
             source = "cached" if self.graph_from_cache else "built and cached"
             roads = f"roads {self.road_nodes:,} nodes, {self.road_edges:,} edges ({source})"
+            if self.roads_note:
+                roads += f" [{self.roads_note}]"
         return (
             f"{self.slug} ({self.name}, {self.code}): {self.kecamatan} kecamatan, "
             f"{self.kelurahan} kelurahan; {roads}; {self.seconds:.1f} s"
@@ -100,10 +104,13 @@ def list_regions(session: Session, *, search_dirs: Sequence[str | Path]) -> list
 def _load_graph(pack: RegionPack, *, cache_dir: str | Path) -> nx.MultiDiGraph | None:
     if pack.roads_file is None:
         return None
+    if is_line_config(pack.roads_file):
+        return load_line_graph(pack.roads_file, boundary=pack.boundary, cache_dir=cache_dir)
     return load_road_graph(pack.roads_file, boundary=pack.boundary, cache_dir=cache_dir)
 
 
 def _report(pack: RegionPack, G: nx.MultiDiGraph | None, started: float) -> RegionReport:
+    lines = line_report(G) if G is not None else None
     return RegionReport(
         slug=pack.slug,
         name=pack.name,
@@ -114,4 +121,5 @@ def _report(pack: RegionPack, G: nx.MultiDiGraph | None, started: float) -> Regi
         road_edges=None if G is None else G.number_of_edges(),
         graph_from_cache=bool(G is not None and G.graph.get("loaded_from_cache")),
         seconds=time.perf_counter() - started,
+        roads_note=f"{G.graph.get('road_source')}: {lines.describe()}" if G and lines else "",
     )

@@ -124,6 +124,10 @@ def load_road_graph(
         The file is missing, unreadable, not road data, or has no roads near the boundary.
     """
     path = Path(roads_file)
+    if path.name == "roads.json":  # a government line layer: outreach/geo/lines.py
+        from outreach.geo.lines import load_line_graph  # lines imports this module
+
+        return load_line_graph(path, boundary=boundary, cache_dir=cache_dir, margin_m=margin_m)
     if not path.is_file():
         msg = f"Road file {path} does not exist"
         raise RegionError(msg)
