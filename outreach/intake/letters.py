@@ -296,7 +296,8 @@ def _header_key(text: str) -> str | None:
     return None
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A spreadsheet cell as trimmed text (``None``: ``""``; ``12.0``: ``"12"``; dates as d-m-y)."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -308,7 +309,7 @@ def _cell_text(value: Any) -> str:
     return clean_text(str(value)).strip()
 
 
-def _is_column_numbers(texts: Sequence[str]) -> bool:
+def is_column_numbers(texts: Sequence[str]) -> bool:
     """A row numbering the columns: ``1 2 3 4 ...`` or ``(1) (2) (3) ...``."""
     filled = [t.strip("() .") for t in texts if t.strip()]
     if len(filled) < 3 or not all(t.isdigit() and len(t) <= 3 for t in filled):
@@ -348,14 +349,14 @@ def _rows_from_table(table: Iterable[Sequence[Any]], *, max_rows: int) -> list[R
     rows: list[RawRow] = []
     blank = True
     for number, cells in enumerate(table, start=1):
-        texts = [_cell_text(c) for c in cells]
+        texts = [cell_text(c) for c in cells]
         if header is None:
             blank = blank and not any(texts)
             header = _find_header(texts)
             if header is None and number >= HEADER_SCAN_ROWS:
                 break
             continue
-        if _is_column_numbers(texts):
+        if is_column_numbers(texts):
             continue
         values = {key: texts[i] if i < len(texts) else "" for i, key in header.items()}
         values.pop("no", None)
@@ -386,7 +387,7 @@ def _rows_from_table(table: Iterable[Sequence[Any]], *, max_rows: int) -> list[R
     return rows
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
     """Text of a CSV file: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252.
 
     Excel on Indonesian Windows saves "CSV" in Windows-1252 and "CSV UTF-8" with a BOM;
@@ -419,7 +420,8 @@ def _decode(data: bytes) -> str:
     raise IntakeError(msg)
 
 
-def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
+def csv_rows(text: str, delimiter: str) -> list[list[str]]:
+    """Rows of CSV ``text`` split on ``delimiter`` (IntakeError when unreadable)."""
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
@@ -429,7 +431,7 @@ def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
 
 def _read_csv(data: bytes, *, max_rows: int) -> list[RawRow]:
     """Try the delimiter csv.Sniffer finds, then ``;``, ``,`` and tab: the header decides."""
-    text = _decode(data).replace("\x00", "")
+    text = decode_text(data).replace("\x00", "")
     candidates = [";", ",", "\t"]
     try:
         sniffed = csv.Sniffer().sniff(text[:8192], delimiters=";,\t").delimiter
@@ -440,7 +442,7 @@ def _read_csv(data: bytes, *, max_rows: int) -> list[RawRow]:
     error: IntakeError | None = None
     for delimiter in candidates:
         try:
-            return _rows_from_table(_csv_rows(text, delimiter), max_rows=max_rows)
+            return _rows_from_table(csv_rows(text, delimiter), max_rows=max_rows)
         except IntakeError as exc:
             if "Terlalu banyak" in str(exc):
                 raise

@@ -102,11 +102,11 @@ def make_staff_map(
     -------
     folium.Map
     """
-    m = _base_map(view, assets)
+    m = base_map(view, assets)
     _add_areas(m, areas, counts=False)
     days = _add_routes(m, routes)
     _add_requests(m, requests, show_names=show_names)
-    _add_depot(m, view)
+    add_depot(m, view)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     Legend(_staff_legend(requests, routes, days)).add_to(m)
     return m
@@ -128,9 +128,9 @@ def make_public_map(*, view: MapView, assets: MapAssets, areas: Sequence[AreaSha
     -------
     folium.Map
     """
-    m = _base_map(view, assets)
+    m = base_map(view, assets)
     _add_areas(m, areas, counts=True)
-    _add_depot(m, view)
+    add_depot(m, view)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     Legend(_public_legend(areas)).add_to(m)
     return m
@@ -184,7 +184,8 @@ def format_day(day: dt.date) -> str:
     return f"{WEEKDAYS_ID[day.weekday()]}, {day.day} {MONTHS_ID[day.month - 1]} {day.year}"
 
 
-def _base_map(view: MapView, assets: MapAssets) -> folium.Map:
+def base_map(view: MapView, assets: MapAssets) -> folium.Map:
+    """A folium map of ``view`` on the app's own assets (tiles, or the roads when offline)."""
     lon, lat = view.center
     m = LocalMap(
         leaflet_js=assets.leaflet_js,
@@ -378,7 +379,8 @@ def _add_route(group: folium.FeatureGroup, route: RouteLine) -> None:
         badge.add_to(group)
 
 
-def _add_depot(m: folium.Map, view: MapView) -> None:
+def add_depot(m: folium.Map, view: MapView) -> None:
+    """Mark the office (the depot) on ``m`` when ``view`` has one."""
     if view.depot is None:
         return
     lon, lat = view.depot
@@ -507,8 +509,8 @@ def make_staff_home_map(*, view: MapView, assets: MapAssets, config: dict[str, A
     -------
     folium.Map
     """
-    m = _base_map(view, assets)
-    _add_depot(m, view)
+    m = base_map(view, assets)
+    add_depot(m, view)
     names = {type(child).__name__: child.get_name() for child in m._children.values()}
     StaffMapHook(
         config={
