@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach import models
+from outreach.appointments.daylist import status_line
 from outreach.intake.phone import last_digits
 from outreach.intake.tracking import normalise_tracking_code
 from outreach.models import Outcome, RequestStatus
@@ -43,6 +44,9 @@ class StatusView:
     # no team, no note). Empty when there was no visit yet.
     last_visit_date: dt.date | None = None
     visit_message: str = ""
+    # An office session instead of a home visit (outreach.appointments): "Nomor antrean A-07,
+    # Senin 7 Desember 2026 pukul 10:00-12:00", or when the resident was served there.
+    office_appointment: str = ""
 
 
 def _round_down(moment: dt.datetime, minutes: int = 30) -> dt.datetime:
@@ -159,6 +163,7 @@ def lookup_status(session: Session, code: str, phone_last4: str) -> StatusView |
         reason=carrier.status_reason if carrier.status == RequestStatus.DITOLAK.value else "",
         last_visit_date=last_date,
         visit_message=message,
+        office_appointment=status_line(session, carrier),
     )
 
 
