@@ -15,6 +15,11 @@
   if it fits inside it (a half-day shift ending 12:00 has none) and is then required whenever
   the team is still out after the break's latest start; a team back at the office earlier
   takes it there, off the route.
+- A programme day (:class:`~outreach.domain.ProgrammeDay`, in ``PlanRules.programme_days``) is
+  a date the office keeps closed for home visits on which a recurring programme goes out (a
+  Saturday school programme, :mod:`outreach.programmes.planning`): only the programme's teams
+  have a team-day then, in the programme's hours, and without :data:`HOME_VISIT_DAY`, so only
+  programme visits fit it.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from functools import lru_cache
 
 import holidays
 
-from outreach.domain import BreakRule, OfficeDays, PlanRules, TeamSpec, TimeWindow
+from outreach.domain import BreakRule, OfficeDays, PlanRules, ProgrammeDay, TeamSpec, TimeWindow
 
 FRIDAY = 4
 SUNDAY = 6
@@ -217,6 +222,18 @@ def fit_breaks(
     return tuple(fitted)
 
 
+#: A need every site but a programme visit carries, and a skill every team has except on a
+#: programme day closed for home visits (:func:`team_day`): so that day takes programme visits
+#: only. Set by :func:`outreach.planning.service.load_inputs` only when the plan has such days.
+HOME_VISIT_DAY = "hari_kunjungan_rumah"
+
+
+def programme_day_for(team: TeamSpec, day: dt.date, rules: PlanRules) -> ProgrammeDay | None:
+    """The programme day on ``day`` that ``team`` works (or, none listing it, the first one)."""
+    found = [p for p in rules.programme_days if p.day == day]
+    return next((p for p in found if team.id in p.team_ids), found[0] if found else None)
+
+
 @dataclass(frozen=True)
 class TeamDay:
     """One team on one day: where it starts, its hours and breaks."""
@@ -250,9 +267,18 @@ def team_day(team: TeamSpec, day: dt.date, rules: PlanRules) -> TeamDay | None:
     TeamDay or None
         The team-day, ``None`` for a day off or a shift with no time in it.
     """
-    shift = team.shift_on(day)
-    if shift is None:
+    programme = programme_day_for(team, day, rules)
+    if programme is not None:
+        # A programme day the office keeps closed for home visits: only the programme's teams,
+        # in its hours, and without the home-visit marker (so only programme visits fit).
+        if day in team.away or (programme.team_ids and team.id not in programme.team_ids):
+            return None
+        shift = programme.hours or team.shift
+        team = dataclasses.replace(team, skills=team.skills - {HOME_VISIT_DAY})
+    elif (own := team.shift_on(day)) is None:
         return None
+    else:
+        shift = own
     shift = shift_in_period(shift, day, rules)
     end = return_by(shift, rules, day)
     if end <= shift.start_s:
