@@ -226,7 +226,31 @@ def _office_page(
         office=org,
         errors=errors or {},
         map_config=json.dumps(config),
+        kelurahan=office.region_kelurahan(session, org.region_slug),
     ), status
+
+
+@bp.route("/kantor/tanpa-sinyal", methods=["POST"])
+@permission_required("office.manage")
+def office_no_signal() -> ResponseReturnValue:
+    """Mark a kelurahan of the office's region "tanpa sinyal" (or clear the mark)."""
+    session = get_session()
+    org = office.get_office(session)
+    on = request.form.get("no_signal") == "1"
+    try:
+        kel = office.set_no_signal(
+            session, request.form.get("code", ""), on, region_slug=org.region_slug
+        )
+    except NotFoundError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.office_settings", _anchor="tanpa-sinyal"), code=303)
+    session.commit()
+    if on:
+        flash(_("%(name)s ditandai tanpa sinyal.", name=kel.name), "info")
+    else:
+        flash(_("Tanda tanpa sinyal %(name)s dihapus.", name=kel.name), "info")
+    return redirect(url_for("admin.office_settings", _anchor="tanpa-sinyal"), code=303)
 
 
 # --- the office calendar (holidays, cuti bersama, closures, special hours) -----------------------
