@@ -1,9 +1,10 @@
-"""The planner's solver adapter on Solomon's VRPTW instances, next to PyVRP and OR-Tools.
+"""The planner's solvers on Solomon's VRPTW instances, next to PyVRP and OR-Tools.
 
-Instances: ../shared/bench/solomon (C1, R1, RC1; 100 customers). Conventions (see its README):
-travel time = Euclidean distance; service starts at or after the ready time and by the due
-date; vehicles leave the depot and are back by its due date; at most the instance's fleet;
-objective = total distance only, compared with ``distonly_distance`` of ``bks.csv``.
+Instances: ../shared/bench/solomon (C1, R1, RC1 and the long-horizon R201, R205, RC201,
+RC205; 100 customers). Conventions (see its README): travel time = Euclidean distance;
+service starts at or after the ready time and by the due date; vehicles leave the depot and
+are back by its due date; at most the instance's fleet; objective = total distance only,
+compared with ``distonly_distance`` of ``bks.csv``.
 
 Integer scaling: every solver works on coordinates x100. Travel *times* are rounded up, so a
 route that keeps its windows in integers keeps them exactly too; travel *costs* are rounded
@@ -12,20 +13,30 @@ returned, after an independent feasibility check of every route (each customer e
 capacity, time windows, depot due date, fleet size). An infeasible answer is reported as
 such and left out of the mean gap.
 
-Same budget: VROOM (through ``outreach.planning.vroom_adapter.VroomSolver``, exploration
-level 5, capped at the budget), PyVRP (``MaxRuntime``) and OR-Tools (guided local search,
-time limit) each get ``--budget`` seconds of wall clock per instance (default 2 s, 2 threads
-for VROOM, 1 for the others as they are single-threaded). PyVRP and OR-Tools are bench-only
-extras (``pip install -e '.[bench]'``); the package never imports them.
+Solvers, each given ``--budget`` seconds (default 2 s) per instance:
 
-    .venv/bin/python bench/solomon.py                  # all 29 instances, ~3-4 min
+- ``vroom (adapter)``: ``VroomSolver``, exploration level 5, capped at the budget (2 threads);
+- ``portfolio``: the product's ``outreach.planning.portfolio.BudgetedSolver(budget)``: VROOM
+  at the level that fits half the budget, then PyVRP seeded with VROOM's routes for an
+  iteration count that fits the other half. No clock stop: its routes are the same on any
+  machine, its time grows when the machine is busy;
+- ``pyvrp``: PyVRP 0.14 (``MaxRuntime(budget)``, seed 1) through its own Model, and
+  ``pyvrp 30 s``: the same with 30 s, the reference;
+- ``ortools``: guided local search with the budget as time limit.
+
+OR-Tools is a bench-only extra (``pip install -e '.[bench]'``). The machine is shared: the
+load average at start and end is written with the results.
+
+    .venv/bin/python bench/solomon.py                  # all 33 instances, ~25 min
     .venv/bin/python bench/solomon.py --budget 5 C101 R101
+    .venv/bin/python bench/solomon.py --solvers portfolio "pyvrp 30 s" R201 RC205
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import math
 import os
@@ -44,6 +55,7 @@ import numpy.typing as npt
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from outreach.planning.portfolio import BudgetedSolver  # noqa: E402
 from outreach.planning.solver import (  # noqa: E402
     RoutingProblem,
     SolverJob,
@@ -148,7 +160,8 @@ def _scaled(inst: Instance) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64
     return np.ceil(d - 1e-9).astype(np.int64), np.rint(d).astype(np.int64)
 
 
-def solve_vroom(inst: Instance, budget_s: float) -> list[list[int]]:
+def routing_problem(inst: Instance) -> RoutingProblem:
+    """The instance in the planner's solver vocabulary (integer times x100)."""
     times, costs = _scaled(inst)
     jobs = tuple(
         SolverJob(
@@ -170,10 +183,24 @@ def solve_vroom(inst: Instance, budget_s: float) -> list[list[int]]:
         )
         for v in range(inst.vehicles)
     )
-    problem = RoutingProblem(durations=times, costs=costs, jobs=jobs, vehicles=vehicles)
+    return RoutingProblem(durations=times, costs=costs, jobs=jobs, vehicles=vehicles)
+
+
+def solve_vroom(inst: Instance, budget_s: float) -> list[list[int]]:
     solver = VroomSolver(exploration_level=5, threads=2, timeout_s=budget_s)
-    solution = solver.solve(problem)
+    solution = solver.solve(routing_problem(inst))
     return [list(r.job_ids) for r in solution.routes]
+
+
+def solve_portfolio(inst: Instance, budget_s: float) -> list[list[int]]:
+    """The product's BudgetedSolver (VROOM, then PyVRP seeded with it; no clock stop)."""
+    solution = BudgetedSolver(budget_s).solve(routing_problem(inst))
+    return [list(r.job_ids) for r in solution.routes]
+
+
+def solve_pyvrp_30(inst: Instance, budget_s: float) -> list[list[int]]:
+    """PyVRP for a fixed 30 s (the reference), whatever ``--budget`` says."""
+    return solve_pyvrp(inst, REFERENCE_S)
 
 
 def solve_pyvrp(inst: Instance, budget_s: float) -> list[list[int]]:
@@ -271,29 +298,42 @@ def solve_ortools(inst: Instance, budget_s: float) -> list[list[int]]:
 
 SOLVERS: dict[str, Callable[[Instance, float], list[list[int]]]] = {
     "vroom (adapter)": solve_vroom,
+    "portfolio": solve_portfolio,
     "pyvrp": solve_pyvrp,
+    "pyvrp 30 s": solve_pyvrp_30,
     "ortools": solve_ortools,
 }
+REFERENCE_S = 30.0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("instances", nargs="*", help="names like C101 (default: all)")
     parser.add_argument("--budget", type=float, default=2.0, help="seconds per solver run")
+    parser.add_argument(
+        "--solvers",
+        nargs="*",
+        # OR-Tools is optional: left out when it is not installed.
+        default=[s for s in SOLVERS if s != "ortools" or importlib.util.find_spec("ortools")],
+        help=f"subset of {', '.join(SOLVERS)}",
+    )
+    parser.add_argument("--out", default="solomon.json", help="file name in bench/results")
     args = parser.parse_args()
+    solvers = {label: SOLVERS[label] for label in args.solvers}
+    load_at_start = os.getloadavg()
     bks = read_bks()
     names = args.instances or sorted(p.stem for p in DATA.glob("*.txt"))
     rows: list[dict[str, object]] = []
     print(f"Budget {args.budget:g} s per instance and solver; gap to best known (distance only)\n")
-    header = " | ".join(f"{s} gap | {s} s | {s} veh" for s in SOLVERS)
+    header = " | ".join(f"{s} gap | {s} s | {s} veh" for s in solvers)
     print(f"| instance | BKS | {header} |")
-    print("|---|---|" + "---|---|---|" * len(SOLVERS))
+    print("|---|---|" + "---|---|---|" * len(solvers))
     for name in names:
         inst = read_instance(DATA / f"{name}.txt")
         best = float(bks[name]["distonly_distance"])
         cells = [name, f"{best:.2f}"]
         row: dict[str, object] = {"instance": name, "bks": best}
-        for label, solve in SOLVERS.items():
+        for label, solve in solvers.items():
             t0 = time.perf_counter()
             routes = solve(inst, args.budget)
             elapsed = time.perf_counter() - t0
@@ -319,7 +359,7 @@ def main() -> None:
     print("| solver | mean gap | feasible | mean s | max s |")
     print("|---|---|---|---|---|")
     summary: dict[str, dict[str, float | int]] = {}
-    for label in SOLVERS:
+    for label in solvers:
         stats = [r[label] for r in rows]
         gaps = [s["gap"] for s in stats if s["feasible"]]  # type: ignore[index]
         secs = [s["seconds"] for s in stats]  # type: ignore[index]
@@ -335,16 +375,36 @@ def main() -> None:
             f"| {label} | {s['mean_gap']:+.2%} | {s['feasible']}/{s['instances']} | "
             f"{s['mean_s']:.2f} | {s['max_s']:.2f} |"
         )
+    print()
+    print("| solver | mean gap, 100-series | mean gap, 200-series |")
+    print("|---|---|---|")
+    for label in solvers:
+        by_series: list[str] = []
+        for series in ("1", "2"):
+            gaps = [
+                r[label]["gap"]  # type: ignore[index]
+                for r in rows
+                if str(r["instance"]).lstrip("CR")[:1] == series and r[label]["feasible"]  # type: ignore[index]
+            ]
+            mean = statistics.fmean(gaps) if gaps else float("nan")
+            summary[label][f"mean_gap_{series}00"] = mean
+            by_series.append(f"{mean:+.2%} ({len(gaps)})")
+        print(f"| {label} | {' | '.join(by_series)} |")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "solomon.json"
-    machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "load": os.getloadavg()}
+    out = RESULTS / args.out
+    machine = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load_at_start": load_at_start,
+        "load": os.getloadavg(),
+    }
     out.write_text(
         json.dumps(
             {"budget_s": args.budget, "machine": machine, "summary": summary, "instances": rows},
             indent=2,
         )
     )
-    print(f"\nwritten {out.relative_to(REPO)}")
+    print(f"\nwritten {out}")
 
 
 if __name__ == "__main__":
