@@ -49,7 +49,7 @@ from outreach.intake.services import create_request, read_submission_key
 from outreach.intake.status import lookup_status
 from outreach.intake.tracking import make_tracking_code, normalise_tracking_code
 from outreach.intake.validate import RequestDraft, ValidatedRequest, validate_request
-from outreach.office import list_offices, office_for_region
+from outreach.office import office_for_region
 from outreach.web import intake_support as support
 
 bp = Blueprint("public", __name__)
@@ -59,6 +59,7 @@ PREFIXES = ("/layanan", "/<region>/layanan")
 ANY_OFFICE = frozenset({"public.status", "public.received"})
 # Outlines for a phone screen: 5 m of simplification is invisible and keeps the page light.
 SIMPLIFY_DEG = 0.00005
+_TWO_OFFICES = select(models.Office.id).order_by(models.Office.id).limit(2)
 
 
 CONTACT_LIMIT_TEXT = lazy_gettext(
@@ -152,7 +153,8 @@ def _pick_office_first() -> ResponseReturnValue | None:
     session = get_session()
     if g.get("public_region") or office_scope(session) is not None:
         return None
-    if request.endpoint in ANY_OFFICE or len(list_offices(session)) < 2:
+    # Two office ids at most, not every Office row: this runs before every public page.
+    if request.endpoint in ANY_OFFICE or len(session.scalars(_TWO_OFFICES).all()) < 2:
         return None
     if request.endpoint == "public.form":
         return redirect(url_for("main.index"))
