@@ -503,6 +503,10 @@ def plan_command(
         approve_plan(session, plan.id, actor="cli")
     session.commit()
     click.echo("\n".join(describe_plan(plan)))
+    from outreach.coverage import sweep_lines
+
+    for line in sweep_lines(session, plan):  # what each day covers of the coverage sweeps
+        click.echo(line)
 
 
 @outreach_cli.command("plan-approve")
@@ -678,6 +682,14 @@ def register_cli(app: Flask) -> None:
     """Attach the ``outreach`` command group to ``app``."""
     # Importing these adds their commands to outreach_cli: calendar ...; worker, plan-all, job,
     # region queue-import; purge, backup, restore.
-    from outreach import cli_calendar, cli_jobs, cli_ops  # noqa: F401
+    from outreach import (  # noqa: F401
+        cli_appointments,
+        cli_calendar,
+        cli_coverage,
+        cli_jobs,
+        cli_ops,
+        cli_programmes,
+        cli_remote,
+    )
 
     app.cli.add_command(outreach_cli)

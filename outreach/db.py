@@ -134,6 +134,10 @@ _OFFICE_SCOPED: tuple[tuple[type[models.Base], str], ...] = (
     (models.OfficeDay, "office_id"),
     (models.OfficeHours, "office_id"),
     (models.AuditEvent, "office_id"),
+    (models.OfficeSession, "office_id"),
+    (models.CoverageImport, "office_id"),
+    (models.Programme, "office_id"),
+    (models.ProgrammePlace, "office_id"),
 )
 
 

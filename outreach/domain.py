@@ -370,6 +370,10 @@ class PlanRules:
     plan_off_network: bool = False
     exploration_level: int | None = None  # None: chosen from the problem size
     threads: int = 2
+    # Seconds of solving a coordinator will wait per day planned: VROOM explores more and PyVRP
+    # joins where it can state the day (outreach.planning.portfolio). 0: VROOM alone, as fast
+    # as it goes (the default; offices set it, settings["planning"]["solver_budget_s"]).
+    solver_budget_s: float = 0.0
     # Days the office keeps closed for home visits on which a recurring programme goes out
     # (a Saturday school programme): only its teams work, in its hours, and only its visits
     # are planned (outreach.planning.calendar.team_day; outreach.programmes).

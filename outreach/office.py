@@ -320,6 +320,82 @@ def configure_office(
     return office
 
 
+def set_far_trips(
+    office: models.Office,
+    *,
+    far_trip_minutes: int | None = None,
+    overnight_trips: bool | None = None,
+) -> tuple[int, bool]:
+    """Set the office's far-trip settings (``settings["planning"]``); None leaves one unchanged.
+
+    ``far_trip_minutes``: one-way drive from the office above which a site is planned as a far
+    trip (:mod:`outreach.planning.trips`). ``overnight_trips`` cannot be turned on yet: the
+    route timer, the checker and the route records assume every route ends at the office.
+    Returns the settings now in force.
+
+    Raises
+    ------
+    SettingsError
+        For minutes out of range, or overnight trips turned on.
+    """
+    from outreach.planning.trips import (
+        MAX_FAR_TRIP_MINUTES,
+        MIN_FAR_TRIP_MINUTES,
+        far_trip_settings,
+    )
+
+    if far_trip_minutes is not None and not (
+        MIN_FAR_TRIP_MINUTES <= far_trip_minutes <= MAX_FAR_TRIP_MINUTES
+    ):
+        msg = (
+            f"Batas perjalanan jauh harus {MIN_FAR_TRIP_MINUTES} sampai "
+            f"{MAX_FAR_TRIP_MINUTES} menit sekali jalan."
+        )
+        raise SettingsError(msg, field="far_trip_minutes")
+    if overnight_trips:
+        msg = "Perjalanan menginap belum didukung: setiap tim kembali ke kantor pada hari itu."
+        raise SettingsError(msg, field="overnight_trips")
+    settings: dict[str, Any] = dict(office.settings or {})
+    planning = dict(settings.get("planning") or {})
+    if far_trip_minutes is not None:
+        planning["far_trip_minutes"] = far_trip_minutes
+    if overnight_trips is not None:
+        planning["overnight_trips"] = False
+    settings["planning"] = planning
+    office.settings = settings  # a new dict, so SQLAlchemy sees the JSON column change
+    return far_trip_settings(settings)
+
+
+def region_kelurahan(session: Session, region_slug: str) -> list[models.Kelurahan]:
+    """The kelurahan / desa of a region, by name (for the "tanpa sinyal" form)."""
+    query = select(models.Kelurahan).where(models.Kelurahan.region_slug == region_slug)
+    return list(session.scalars(query.order_by(models.Kelurahan.name, models.Kelurahan.code)))
+
+
+def set_no_signal(
+    session: Session, code: str, on: bool, *, region_slug: str | None = None
+) -> models.Kelurahan:
+    """Mark a kelurahan (Kemendagri code) as without mobile signal ("tanpa sinyal") or not.
+
+    Routes visiting it say so on the plan page and the route sheet. ``region_slug`` limits
+    the search to one region (the web form: the office's own).
+
+    Raises
+    ------
+    NotFoundError
+        When no kelurahan has that code (in that region).
+    """
+    query = select(models.Kelurahan).where(models.Kelurahan.code == code.strip())
+    if region_slug is not None:
+        query = query.where(models.Kelurahan.region_slug == region_slug)
+    kel = session.scalar(query)
+    if kel is None:
+        raise NotFoundError(f"Kelurahan/desa dengan kode {code.strip()!r} tidak ditemukan.")
+    kel.no_signal = on
+    session.flush()
+    return kel
+
+
 def _check_new_office(session: Session, name: str, region_slug: str) -> None:
     """A new office needs its own name and its own region (its public pages' path)."""
     for other in list_offices(session):
@@ -656,6 +732,7 @@ class OfficeForm:
     collective_max_persons: str = ""
     lunch_minutes: str = ""
     friday_break_minutes: str = ""
+    solver_budget_s: str = ""
 
 
 def office_form(office: models.Office) -> OfficeForm:
@@ -676,7 +753,35 @@ def office_form(office: models.Office) -> OfficeForm:
         friday_break_minutes=str(
             _break_minutes(office, "friday_break_minutes", DEFAULT_FRIDAY_BREAK_MINUTES)
         ),
+        solver_budget_s=str(solver_budget(office)),
     )
+
+
+#: The most seconds of solving per planned day an office may ask for.
+MAX_SOLVER_BUDGET_S = 30
+
+
+def solver_budget(office: models.Office) -> int:
+    """Seconds of solving per day planned (``settings["planning"]["solver_budget_s"]``, 0-30).
+
+    0 (the default): VROOM alone; more: the budgeted portfolio
+    (:mod:`outreach.planning.portfolio`).
+    """
+    planning = (office.settings or {}).get("planning") or {}
+    value = planning.get("solver_budget_s") if isinstance(planning, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return int(min(MAX_SOLVER_BUDGET_S, max(0, value)))
+
+
+def set_solver_budget(office: models.Office, seconds: int) -> None:
+    """Store the seconds of solving per day planned (0-30; ValueError outside)."""
+    if not 0 <= seconds <= MAX_SOLVER_BUDGET_S:
+        msg = f"solver budget must be 0-{MAX_SOLVER_BUDGET_S} s, not {seconds}"
+        raise ValueError(msg)
+    settings: dict[str, Any] = dict(office.settings or {})
+    settings["planning"] = {**dict(settings.get("planning") or {}), "solver_budget_s": seconds}
+    office.settings = settings
 
 
 def _break_minutes(office: models.Office, key: str, default: int) -> int:
@@ -745,6 +850,14 @@ def save_office_form(session: Session, office: models.Office, form: OfficeForm) 
         breaks[field] = _read_int(
             text, field=field, label=label, errors=errors, low=0, high=MAX_BREAK_MINUTES
         )
+    budget = _read_int(
+        form.solver_budget_s or "0",
+        field="solver_budget_s",
+        label="Waktu penyusunan rute per hari",
+        errors=errors,
+        low=0,
+        high=MAX_SOLVER_BUDGET_S,
+    )
     for field, text in (
         ("daily_card_capacity", form.daily_card_capacity),
         ("printers", form.printers),
@@ -761,7 +874,7 @@ def save_office_form(session: Session, office: models.Office, form: OfficeForm) 
         errors["name"] = "Nama kantor wajib diisi."
     if not errors and depot is not None and start is not None and end is not None:
         try:
-            return configure_office(
+            saved = configure_office(
                 session,
                 office=office,
                 name=form.name,
@@ -777,6 +890,9 @@ def save_office_form(session: Session, office: models.Office, form: OfficeForm) 
                 lunch_minutes=breaks["lunch_minutes"],
                 friday_break_minutes=breaks["friday_break_minutes"],
             )
+            if budget is not None:
+                set_solver_budget(saved, budget)
+            return saved
         except SettingsError as exc:
             errors[exc.field or "form"] = str(exc)
     raise FormError(errors)

@@ -18,6 +18,9 @@ DOMAIN = [
     "planning",
     "render",
     "visits",
+    "appointments",
+    "coverage",
+    "programmes",
 ]
 
 

@@ -149,8 +149,8 @@ def is_motorbike_only(tags: Any) -> bool:
     ):
         return False
     if highway == "service":
-        return tags.get("service") == "alley"
-    return highway not in NON_DRIVABLE_HIGHWAYS and tags.get("motorcar") == "no"
+        return bool(tags.get("service") == "alley")
+    return highway not in NON_DRIVABLE_HIGHWAYS and bool(tags.get("motorcar") == "no")
 
 
 def read_raw_graph(path: Path) -> nx.MultiDiGraph:

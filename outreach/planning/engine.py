@@ -63,6 +63,7 @@ from outreach.planning.clustering import (
 )
 from outreach.planning.expected import first_servable_day, home_days_without_team
 from outreach.planning.polish import polish_route, relabel_interchangeable
+from outreach.planning.portfolio import BudgetedSolver
 from outreach.planning.prechecks import Finding, check_site, check_site_on_day
 from outreach.planning.problem import Legs, PlanningProblem, PointIndex, problem_points
 from outreach.planning.reasons import ALL_TEAM_DAYS_KEPT, Reason, describe, format_date
@@ -75,6 +76,7 @@ from outreach.planning.solver import (
     SolverVehicle,
 )
 from outreach.planning.timing import schedule_route
+from outreach.planning.trips import FarTripPlanner, FarTrips, SolveFn
 from outreach.planning.vroom_adapter import VroomSolver
 
 #: ``progress(done, total, text)``: called as the planner works (e.g. before each day).
@@ -105,6 +107,8 @@ def _solver_for(problem: PlanningProblem, solver: RoutingSolver | None) -> Routi
     if solver is not None:
         return solver
     rules = problem.rules
+    if rules.solver_budget_s > 0:
+        return BudgetedSolver(rules.solver_budget_s, threads=rules.threads)
     return VroomSolver(exploration_level=rules.exploration_level, threads=rules.threads)
 
 
@@ -349,6 +353,7 @@ def plan_routes(
     solver: RoutingSolver | None = None,
     legs: Legs | None = None,
     progress: ProgressFn | None = None,
+    far_trips: FarTrips | None = None,
 ) -> PlanResult:
     """Plan ``problem``: routes per team and day, and every other site with its reason.
 
@@ -367,6 +372,9 @@ def plan_routes(
     progress
         Called before each day is planned with ``(day_index, days, text)``, the text in
         Indonesian (``"Menyusun rute Selasa, 24 November 2026 (hari 2 dari 3)"``).
+    far_trips
+        Devote team-days to far clusters (:mod:`outreach.planning.trips`); ``None``: far
+        sites are planned like near ones.
 
     Returns
     -------
@@ -442,6 +450,21 @@ def plan_routes(
     )
     group = {s.id: int(labels[i]) for i, s in enumerate(pool)}
     gaps = group_gaps(sym, labels)
+    trips = (
+        None
+        if far_trips is None
+        else FarTripPlanner(
+            far_trips,
+            pool,
+            work=work,
+            index=index,
+            matrix=matrix,
+            team_day_s=team_day_s,
+            seed=problem.seed,
+            must_priority=rules.must_priority,
+            cluster_fill=rules.cluster_fill,
+        )
+    )
     prepared = time.perf_counter()
 
     routes: list[PlannedRoute] = list(problem.locked)
@@ -462,6 +485,22 @@ def plan_routes(
             locked_cards = sum(r.cards for r in problem.locked if r.day == day)
             printed = problem.cards_printed.get(day, 0)
             cards_left = max(0, rules.daily_card_capacity - locked_cards - printed)
+        trip_routes: list[PlannedRoute] = []
+        if trips is not None:  # far clusters first, each on a team-day of its own
+            t0 = time.perf_counter()
+            day_trips = trips.plan_day(
+                day,
+                tds,
+                available,
+                cards_left=cards_left,
+                solve=_one_team_solver(day, index, matrix, engine),
+            )
+            solve_s += time.perf_counter() - t0
+            trip_routes = list(day_trips.routes)
+            tds, available = list(day_trips.team_days), list(day_trips.sites)
+            ledger.capacity.update(day_trips.deferred)
+            if cards_left is not None:
+                cards_left = max(0, cards_left - day_trips.cards)
         selection = select_candidates(
             available,
             day,
@@ -477,7 +516,7 @@ def plan_routes(
         )
         ledger.capacity.update(selection.deferred)
         t0 = time.perf_counter()
-        day_routes = _solve_day(day, tds, selection.candidates, index, matrix, engine)
+        day_routes = trip_routes + _solve_day(day, tds, selection.candidates, index, matrix, engine)
         solve_s += time.perf_counter() - t0
         served = {s.site_id for r in day_routes for s in r.stops}
         for site in selection.candidates:
@@ -560,6 +599,13 @@ def plan_routes(
             "total_s": time.perf_counter() - started,
         },
     )
+
+
+def _one_team_solver(
+    day: dt.date, index: PointIndex, matrix: TravelMatrix, engine: RoutingSolver
+) -> SolveFn:
+    """The day solver for one team-day and the given sites (a far trip)."""
+    return lambda td, sites: _solve_day(day, [td], sites, index, matrix, engine)
 
 
 def _day_text(day: dt.date, index: int, dates: Sequence[dt.date]) -> str:

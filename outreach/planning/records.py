@@ -39,6 +39,7 @@ from outreach.domain import (
     TimeWindow,
 )
 from outreach.models import Trait
+from outreach.office import solver_budget
 from outreach.planning.priority import (
     COLLECTIVE_PER_PERSON_S,
     PER_PERSON_S,
@@ -162,6 +163,7 @@ def rules_for(office: models.Office, **overrides: Any) -> PlanRules:
         periods=tuple(hours_period(p) for p in office.hours_periods),
         lunch=lunch,
         friday_break=friday,
+        solver_budget_s=float(solver_budget(office)),
     )
     return dataclasses.replace(rules, **overrides)
 
@@ -528,6 +530,8 @@ def approved_routes(session: Session, office_id: int, *, from_date: dt.date) -> 
 #: A request whose visits found nobody home three times: it waits for a coordinator's call and
 #: is not planned (set and cleared by :mod:`outreach.visits`).
 FLAG_CONTACT = "perlu_dihubungi"
+# Served at an office session (outreach.appointments): not planned for a home visit.
+FLAG_OFFICE = "antrean_kantor"
 
 
 def served_parts(session: Session, request_ids: Iterable[int]) -> dict[int, set[int]]:

@@ -63,6 +63,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from outreach import models
+from outreach.appointments import office_cards_booked
 from outreach.domain import (
     PlanResult,
     PlanRules,
@@ -72,6 +73,7 @@ from outreach.domain import (
 )
 from outreach.errors import NotFoundError, PlanningError, PlanViolationsError
 from outreach.office import get_office
+from outreach.planning.backlog import trim_backlog, trimmed_unassigned
 from outreach.planning.calendar import team_day, working_days
 from outreach.planning.engine import plan_routes
 from outreach.planning.feasibility import check_plan
@@ -79,6 +81,7 @@ from outreach.planning.problem import PlanningProblem, problem_points, travel_ma
 from outreach.planning.reasons import Reason, describe, format_date, title
 from outreach.planning.records import (
     FLAG_CONTACT,
+    FLAG_OFFICE,
     approved_routes,
     clock,
     planned_route,
@@ -92,7 +95,15 @@ from outreach.planning.records import (
 )
 from outreach.planning.split import DEFAULT_COLLECTIVE_MAX_PERSONS, part_label
 from outreach.planning.stability import plan_stable, previous_positions
+from outreach.planning.trips import far_trips_for
 from outreach.planning.urgent import UrgentResult, insert_urgent
+from outreach.programmes.planning import (
+    mark_home_visits,
+    missed_programme_visit,
+    prioritise_programme_visits,
+    programme_days,
+    with_programme_days,
+)
 
 __all__ = [
     "PlanInputs",
@@ -136,6 +147,9 @@ class PlanInputs:
     # Approved routes of the plan's days given up because their team no longer works that
     # day (away, not planning, day off): one note each, in Indonesian.
     released: tuple[str, ...] = ()
+    # Sites left out before planning: the backlog was far larger than the plan's days can
+    # serve (outreach.planning.backlog); stored as left out with the plan.
+    trimmed: tuple[Site, ...] = ()
 
 
 def _select_teams(
@@ -203,6 +217,12 @@ def load_inputs(
     office = office or get_office(session)
     rules = rules or rules_for(office)
     dates = working_days(start_date, days, rules.office_days)
+    # Programme days on weekdays closed for home visits (weekend programmes) join the plan.
+    last_day = max(dates, default=start_date)
+    extra_days = programme_days(session, office.id, start_date, last_day, rules)
+    if extra_days:
+        rules = with_programme_days(rules, extra_days)
+        dates = tuple(sorted(set(dates) | {d.day for d in extra_days}))
     team_rows = _select_teams(office.teams, teams)
     params = service_params(office)
 
@@ -249,9 +269,11 @@ def load_inputs(
         )
         .order_by(models.ServiceRequest.id)
     )
-    candidates = list(session.scalars(stmt))
+    first_day = dates[0] if dates else start_date
+    candidates = [r for r in session.scalars(stmt) if not missed_programme_visit(r, first_day)]
     waiting_contact = tuple(r.id for r in candidates if FLAG_CONTACT in (r.flags or ()))
-    backlog = [r for r in candidates if FLAG_CONTACT not in (r.flags or ())]
+    # Waiting for a call, or booked at an office session: not planned for a home visit.
+    backlog = [r for r in candidates if not {FLAG_CONTACT, FLAG_OFFICE} & set(r.flags or ())]
     # Parts already served (an outcome selesai) are not planned again; those on routes kept
     # here stay, as the kept routes' sites.
     locked_parts: dict[int, set[int]] = {}
@@ -292,18 +314,26 @@ def load_inputs(
             skip=elsewhere.get(r.id, ()),
         )
     )
+    team_specs = tuple(team_spec(t) for t in team_rows)
+    # A programme visit is an appointment with a school or hall: it goes first on its date.
+    programme_ids = {r.id for r in rows if r.programme_id is not None}
+    sites = prioritise_programme_visits(sites, programme_ids)
+    if rules.programme_days:
+        # Only programme visits fit a programme day (calendar.HOME_VISIT_DAY).
+        team_specs, sites = mark_home_visits(team_specs, sites, programme_ids)
     problem = PlanningProblem(
         depot=(office.depot_lon, office.depot_lat),
         dates=dates,
-        teams=tuple(team_spec(t) for t in team_rows),
+        teams=team_specs,
         sites=sites,
         rules=rules,
         locked=tuple(
             planned_route(r, locked=True, sites={x.id: x for x in sites}) for r in locked_rows
         ),
         seed=seed,
-        cards_printed=_cards_printed(session, office.id, dates, set(locked_route_ids)),
+        cards_printed=_cards_used(session, office.id, dates, set(locked_route_ids)),
     )
+    problem, trimmed = trim_backlog(problem)
     return PlanInputs(
         office=office,
         problem=problem,
@@ -315,7 +345,21 @@ def load_inputs(
         collective_max_persons=params.collective_max_persons,
         waiting_contact=waiting_contact,
         released=tuple(released),
+        trimmed=trimmed,
     )
+
+
+def _cards_used(
+    session: Session, office_id: int, dates: Sequence[dt.date], locked_route_ids: set[int]
+) -> dict[dt.date, int]:
+    """Cards a day's printers already owe: visits done outside the kept routes, office sessions.
+
+    Office sessions (:mod:`outreach.appointments`) share the daily card capacity with outreach.
+    """
+    used = _cards_printed(session, office_id, dates, locked_route_ids)
+    for day, cards in office_cards_booked(session, office_id, dates).items():
+        used[day] = used.get(day, 0) + cards
+    return used
 
 
 def _cards_printed(
@@ -370,7 +414,13 @@ def compute_plan(
     matrix = travel_matrix(travel, problem_points(inputs.problem).points, inputs.problem.teams)
     matrix_s = time.perf_counter() - started
     if previous is None:
-        result = plan_routes(inputs.problem, matrix, legs=travel.leg_geometry, progress=progress)
+        result = plan_routes(
+            inputs.problem,
+            matrix,
+            legs=travel.leg_geometry,
+            progress=progress,
+            far_trips=far_trips_for(inputs.office.settings),
+        )
     else:
         result = plan_stable(
             inputs.problem,
@@ -378,6 +428,7 @@ def compute_plan(
             previous_positions(previous),
             legs=travel.leg_geometry,
             progress=progress,
+            far_trips=far_trips_for(inputs.office.settings),
         )
     result.timings_s["matrix_s"] = matrix_s
     return result, matrix
@@ -391,6 +442,14 @@ def _snapshot(inputs: PlanInputs, matrix: TravelMatrix, result: PlanResult) -> d
     # The office calendar as it was: dates closed and kept open, special-hours periods.
     rules["closed_days"] = [[d.isoformat(), why] for d, why in problem.rules.closed_days]
     rules["open_days"] = sorted(d.isoformat() for d in problem.rules.open_days)
+    rules["programme_days"] = [
+        {
+            "day": p.day.isoformat(),
+            "team_ids": sorted(p.team_ids),
+            "hours": [clock(p.hours.start_s), clock(p.hours.end_s)] if p.hours else None,
+        }
+        for p in problem.rules.programme_days
+    ]
     rules["periods"] = [
         {**dataclasses.asdict(p), "start": p.start.isoformat(), "end": p.end.isoformat()}
         for p in problem.rules.periods
@@ -416,6 +475,7 @@ def _snapshot(inputs: PlanInputs, matrix: TravelMatrix, result: PlanResult) -> d
             "fallback_points": int(matrix.fallback.sum()),
             # Travel profiles beside the car's (a team on motorbikes: its own times).
             "profiles": ["car", *sorted(matrix.profiles)],
+            "road_source": matrix.source or None,
         },
         "teams": [
             {
@@ -537,10 +597,10 @@ def save_plan(
         inputs=_snapshot(inputs, matrix, result),
     )
     session.add(plan)
-    sites = {s.id: s for s in problem.sites}
+    sites = {s.id: s for s in (*problem.sites, *inputs.trimmed)}
     for route in result.routes:
         store_route(plan, route, sites)
-    for u in result.unassigned:
+    for u in (*result.unassigned, *trimmed_unassigned(inputs.trimmed)):
         site = sites.get(u.site_id)
         detail = u.message
         if site is not None and site.parts > 1:
@@ -565,6 +625,12 @@ def save_plan(
         )
     session.flush()
     summary = _summary(result, len(violations), problem.sites)
+    if inputs.trimmed:
+        summary["unassigned"] += len(inputs.trimmed)
+        by_reason = Counter(summary["unassigned_by_reason"])
+        by_reason.update({Reason.DAY_FULL.value: len(inputs.trimmed)})
+        summary["unassigned_by_reason"] = dict(sorted(by_reason.items()))
+        summary["backlog_trimmed"] = len(inputs.trimmed)
     summary["notes"] = [*inputs.released, *summary.get("notes", [])]
     # Never silent: what the independent check found is kept with the plan (codes, teams,
     # days, request ids only), shown on its page, and a plan with any cannot be approved.

@@ -43,6 +43,7 @@ from outreach.planning.insertion import Insertion, insert_site
 from outreach.planning.problem import Legs, PlanningProblem, problem_points
 from outreach.planning.records import stop_site_id
 from outreach.planning.solver import RoutingSolver
+from outreach.planning.trips import FarTrips
 
 #: Site id -> (team id, day) where a previous plan put it.
 Positions = Mapping[int, tuple[int, dt.date]]
@@ -129,12 +130,13 @@ def plan_stable(
     legs: Legs | None = None,
     progress: ProgressFn | None = None,
     rounds: int = 3,
+    far_trips: FarTrips | None = None,
 ) -> PlanResult:
     """Plan ``problem`` keeping the sites of ``previous`` on their team and day when they fit.
 
     Parameters
     ----------
-    problem, matrix, solver, legs, progress
+    problem, matrix, solver, legs, progress, far_trips
         As for :func:`~outreach.planning.engine.plan_routes` (``matrix`` over the problem's
         points; soft pins do not change the points).
     previous
@@ -151,7 +153,12 @@ def plan_stable(
     pins = soft_pins(problem, previous)
     released = 0
     result = plan_routes(
-        _pinned(problem, pins), matrix, solver=solver, legs=legs, progress=progress
+        _pinned(problem, pins),
+        matrix,
+        solver=solver,
+        legs=legs,
+        progress=progress,
+        far_trips=far_trips,
     )
     done = 1
     by_id = {s.id: s for s in problem.sites}
@@ -178,7 +185,12 @@ def plan_stable(
             del pins[site_id]
         released += len(left)
         result = plan_routes(
-            _pinned(problem, pins), matrix, solver=solver, legs=legs, progress=progress
+            _pinned(problem, pins),
+            matrix,
+            solver=solver,
+            legs=legs,
+            progress=progress,
+            far_trips=far_trips,
         )
         done += 1
     result = _fill_gaps(problem, matrix, result, legs=legs)

@@ -43,16 +43,19 @@ def register_web(app: Flask) -> None:
 
     from outreach.web import (
         admin,
+        appointments,
         assets,
         audit,
         auth,
         coordinator,
+        coverage,
         errors,
         exports,
         field,
         main,
         permissions,
         plans,
+        programmes,
         province,
         public,
         security,
@@ -64,6 +67,9 @@ def register_web(app: Flask) -> None:
         *(assets, auth, main, public, coordinator, plans, field, sheets, admin, exports),
         audit,
         province,
+        appointments,
+        coverage,
+        programmes,
     )
     for module in (*blueprints, errors):
         app.register_blueprint(module.bp)

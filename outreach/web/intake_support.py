@@ -130,6 +130,7 @@ FLAG_LABELS: dict[str, Any] = {
     "lokasi_perlu_konfirmasi": _("Lokasi perlu dikonfirmasi"),
     "kelurahan_tidak_sesuai_peta": _("Kelurahan tidak sesuai titik peta"),
     "kemungkinan_duplikat": _("Kemungkinan duplikat"),
+    "antrean_kantor": _("Dilayani di kantor (nomor antrean)"),
     "usia_tidak_sesuai_layanan": _("Usia tidak sesuai layanan"),
     "perlu_dihubungi": _("Perlu dihubungi (3 kali gagal)"),
     "pindah_alamat": _("Pindah alamat: teruskan ke Dukcapil tujuan"),
@@ -140,6 +141,8 @@ CHANNEL_LABELS: dict[str, Any] = {
     "letter": _("Surat"),
     "whatsapp": _("WhatsApp"),
     "walk-in": _("Datang/telepon"),
+    "sweep": _("Penyisiran cakupan"),
+    "programme": _("Program rutin"),
 }
 SENDER_LABELS: dict[str, Any] = {
     "rw": _("RW"),

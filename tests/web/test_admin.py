@@ -92,6 +92,7 @@ def office_data(**changes: Any) -> dict[str, Any]:
         "printers": "3",
         "working_weekdays": ["0", "1", "2", "3", "4", "5"],
         "collective_max_persons": "30",
+        "solver_budget_s": "3",
     }
     data.update({k: v for k, v in changes.items() if v is not None})
     for key in [k for k, v in changes.items() if v is None]:
@@ -248,6 +249,12 @@ def test_office_settings_saved_and_shown(admin_client: FlaskClient) -> None:
     )
     assert fields["working_weekdays"] == ["0", "1", "2", "3", "4", "5"]
     assert fields["collective_max_persons"] == "30"
+    # Seconds of solving per planned day: the planner uses the budgeted portfolio.
+    assert office.settings["planning"]["solver_budget_s"] == 3
+    assert fields["solver_budget_s"] == "3"
+    res = admin_client.post("/pengaturan/kantor", data=office_data(solver_budget_s="90"))
+    assert res.status_code == 400
+    assert "Waktu penyusunan rute per hari harus 0 sampai 30" in res.get_data(as_text=True)
 
 
 def test_bad_office_form_says_why_and_keeps_what_was_typed(admin_client: FlaskClient) -> None:
