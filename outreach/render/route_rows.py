@@ -168,6 +168,26 @@ class RouteTable:
         """Stops with an outcome recorded."""
         return sum(1 for s in self.stops if s.done)
 
+    @property
+    def no_signal_areas(self) -> tuple[str, ...]:
+        """Kelurahan marked "tanpa sinyal" the route visits (see :func:`no_signal_areas`)."""
+        return no_signal_areas(self.route)
+
+
+def no_signal_areas(route: models.Route) -> tuple[str, ...]:
+    """Names of the kelurahan marked "tanpa sinyal" that ``route`` visits, sorted, once each.
+
+    Their team prints the route sheet and opens the field page before leaving (issue 13, §4).
+    """
+    names = {
+        stop.request.kelurahan.name
+        for stop in route.stops
+        if stop.request is not None
+        and stop.request.kelurahan is not None
+        and stop.request.kelurahan.no_signal
+    }
+    return tuple(sorted(names))
+
 
 @dataclass(frozen=True)
 class PlanDay:

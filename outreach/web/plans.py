@@ -66,7 +66,7 @@ from outreach.render.confirmations import mark_confirmation_sent, plan_confirmat
 from outreach.render.mapdata import RequestPoint
 from outreach.render.paper_entry import paper_entry, record_paper_outcomes
 from outreach.render.progress import done_text, progress_payload, today_routes
-from outreach.render.route_rows import hhmm, km, minutes, plan_dates, plan_days
+from outreach.render.route_rows import hhmm, km, minutes, no_signal_areas, plan_dates, plan_days
 from outreach.render.style import CATEGORY_LABELS, team_color
 from outreach.visits import OUTCOME_LABELS
 from outreach.web import mapping_data
@@ -824,7 +824,11 @@ def _plan_map(session: Session, office: models.Office, plan: models.Plan) -> map
 
 @bp.context_processor
 def _edit_context() -> dict[str, Any]:
-    return {"edit_lines": edit_lines, "editable_teams": editable_teams}
+    return {
+        "edit_lines": edit_lines,
+        "editable_teams": editable_teams,
+        "no_signal_areas": no_signal_areas,
+    }
 
 
 @bp.route("/<int:plan_id>/kunjungan/<int:stop_id>/pindah", methods=["POST"])

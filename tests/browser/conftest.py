@@ -4,7 +4,9 @@ served on a loopback port by a real WSGI server in a thread."""
 from __future__ import annotations
 
 import os
+import sys
 import threading
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,17 +83,36 @@ def live_server(live_app: Flask) -> Iterator[str]:
         thread.join(timeout=5)
 
 
+# One Playwright and one Chromium for the whole session, however many test folders import the
+# ``browser`` fixture (each import is a fixture of its own to pytest, and a second Playwright
+# started while the first lives fails: "Sync API inside the asyncio loop"). Kept in a module of
+# its own in sys.modules: pytest imports this file as ``browser.conftest`` and test modules as
+# ``tests.browser.conftest``, two modules with two sets of globals.
+_SHARED: dict[str, Any] = sys.modules.setdefault(
+    "_jemput_bola_test_browser", types.ModuleType("_jemput_bola_test_browser")
+).__dict__.setdefault("shared", {})
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    """One Chromium for the session."""
+    """One Chromium for the session (shared by every module that imports this fixture)."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} not found: `make test` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
+    if not _SHARED:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
+        pw = sync_playwright().start()
         chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        _SHARED.update(playwright=pw, browser=chromium, users=0)
+    _SHARED["users"] += 1
+    try:
+        yield _SHARED["browser"]
+    finally:
+        _SHARED["users"] -= 1
+        if _SHARED["users"] == 0:
+            _SHARED["browser"].close()
+            _SHARED["playwright"].stop()
+            _SHARED.clear()
 
 
 def local_context(browser: Any, **options: Any) -> Any:

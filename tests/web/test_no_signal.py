@@ -21,6 +21,7 @@ from sqlalchemy import select
 from outreach import models
 from outreach.db import get_session
 from outreach.office import get_office
+from outreach.render.route_rows import no_signal_areas, route_table
 from outreach.web.auth import hash_password
 from tests.browser.conftest import browser, live_server
 from tests.browser.test_field_offline import (
@@ -90,6 +91,10 @@ def test_cli_flag_marks_the_plan_page_and_the_sheet(
     assert page.status_code == 200
     assert _banners(html) == [str(field_day["mawar"])]  # only the route that goes there
     assert BANNER in html and "(Semaki)" in html
+    routes = {r.id: r for r in get_session().scalars(select(models.Route))}
+    assert no_signal_areas(routes[field_day["mawar"]]) == ("Semaki",)
+    assert route_table(routes[field_day["mawar"]]).no_signal_areas == ("Semaki",)
+    assert no_signal_areas(routes[field_day["melati"]]) == ()
 
     sheet = staff_client.get(f"/lembar/rute/{field_day['mawar']}").get_data(as_text=True)
     assert BANNER in sheet and _banners(sheet) == [str(field_day["mawar"])]
