@@ -64,6 +64,10 @@ class CoverageReport:
     previous_as_of: dt.date | None
     kelurahan: tuple[AreaCoverage, ...]
     kecamatan: tuple[AreaCoverage, ...]
+    # Kelurahan (or kecamatan) the latest file itself covers; the others keep the figures of an
+    # earlier import (a file with a few areas updates them and leaves the rest as they were).
+    areas_in_latest: int = 0
+    areas_from_earlier: int = 0
 
     @property
     def wajib_ktp(self) -> int:
@@ -107,6 +111,18 @@ def latest_imports(
     return (rows[0] if rows else None, rows[1] if len(rows) > 1 else None)
 
 
+def imports_until(
+    session: Session, office_id: int, *, until: dt.date | None = None
+) -> list[models.CoverageImport]:
+    """The office's coverage imports, oldest first (by date, then import), up to ``until``."""
+    query = select(models.CoverageImport).where(models.CoverageImport.office_id == office_id)
+    if until is not None:
+        query = query.where(models.CoverageImport.as_of <= until)
+    return list(
+        session.scalars(query.order_by(models.CoverageImport.as_of, models.CoverageImport.id)).all()
+    )
+
+
 @dataclass(frozen=True)
 class _Counts:
     wajib_ktp: int
@@ -129,24 +145,29 @@ def _add(a: _Counts | None, b: _Counts) -> _Counts:
 
 
 def _by_area(
-    imp: models.CoverageImport | None, kel_to_kec: dict[int, int]
-) -> tuple[dict[int, _Counts], dict[int, _Counts]]:
-    """Per kelurahan id and per kecamatan id counts of one import (kecamatan as described)."""
+    imports: list[models.CoverageImport], kel_to_kec: dict[int, int]
+) -> tuple[dict[int, _Counts], dict[int, _Counts], dict[int, dt.date]]:
+    """Per kelurahan id and per kecamatan id counts of ``imports`` merged, newest last wins.
+
+    Also returns each kelurahan's figures date. A kecamatan's counts are the sum of its
+    kelurahan when any has figures, else the kecamatan's own line of a per-kecamatan file.
+    """
     kel: dict[int, _Counts] = {}
     kec_own: dict[int, _Counts] = {}
-    if imp is None:
-        return kel, {}
-    for c in imp.counts:
-        counts = _Counts(c.wajib_ktp, c.recorded, c.not_recorded, c.first_time)
-        if c.kelurahan_id is not None:
-            kel[c.kelurahan_id] = counts
-        elif c.kecamatan_id is not None:
-            kec_own[c.kecamatan_id] = counts
+    dated: dict[int, dt.date] = {}
+    for imp in imports:
+        for c in imp.counts:
+            counts = _Counts(c.wajib_ktp, c.recorded, c.not_recorded, c.first_time)
+            if c.kelurahan_id is not None:
+                kel[c.kelurahan_id] = counts
+                dated[c.kelurahan_id] = imp.as_of
+            elif c.kecamatan_id is not None:
+                kec_own[c.kecamatan_id] = counts
     kec_sum: dict[int, _Counts] = {}
     for kel_id, counts in kel.items():
         kec_id = kel_to_kec[kel_id]
         kec_sum[kec_id] = _add(kec_sum.get(kec_id), counts)
-    return kel, {**kec_own, **kec_sum}
+    return kel, {**kec_own, **kec_sum}, dated
 
 
 def recorded_by_outreach(
@@ -215,9 +236,11 @@ def coverage_report(
 
     ``until``: use the latest import with figures as of that date or before.
     """
-    latest, previous = latest_imports(session, office.id, until=until)
-    if latest is None:
+    imports = imports_until(session, office.id, until=until)
+    if not imports:
         return CoverageReport(None, None, "", None, (), ())
+    latest = imports[-1]
+    previous = imports[-2] if len(imports) > 1 else None
     kels = session.scalars(
         select(models.Kelurahan).where(models.Kelurahan.region_slug == office.region_slug)
     ).all()
@@ -229,9 +252,27 @@ def coverage_report(
     }
     kel_rows = {k.id: k for k in kels}
     kel_to_kec = {k.id: k.kecamatan_id for k in kels}
-    now_kel, now_kec = _by_area(latest, kel_to_kec)
-    before_kel, before_kec = _by_area(previous, kel_to_kec)
-    since_kel, since_kec = recorded_by_outreach(session, office.id, latest.as_of)
+    # The picture: every area's newest figures (a file with a few areas updates only those);
+    # the change: against the picture before the latest file, for the areas it covers.
+    now_kel, now_kec, dated = _by_area(imports, kel_to_kec)
+    before_kel, before_kec, _ = _by_area(imports[:-1], kel_to_kec)
+    in_latest_kel = {c.kelurahan_id for c in latest.counts if c.kelurahan_id is not None}
+    in_latest_kec = {c.kecamatan_id for c in latest.counts if c.kecamatan_id is not None}
+    in_latest_kec |= {kel_to_kec[k] for k in in_latest_kel if k in kel_to_kec}
+    # Persons recorded by outreach since each area's own figures date.
+    since_by_date = {
+        day: recorded_by_outreach(session, office.id, day)
+        for day in {latest.as_of, *dated.values()}
+    }
+    since_kel = {k: since_by_date[dated[k]][0].get(k, 0) for k in now_kel}
+    since_kec: dict[int, int] = {}
+    for kec_id in now_kec:
+        members = [k for k in now_kel if kel_to_kec.get(k) == kec_id]
+        since_kec[kec_id] = (
+            sum(since_kel[k] for k in members)
+            if members
+            else since_by_date[latest.as_of][1].get(kec_id, 0)
+        )
     sweeps = open_sweeps(session, office.id)
 
     def same(kec_id: int) -> bool:
@@ -254,7 +295,7 @@ def coverage_report(
             recorded=c.recorded,
             not_recorded=c.not_recorded,
             first_time=c.first_time,
-            change=change(c, before_kel.get(kel_id)),
+            change=change(c, before_kel.get(kel_id)) if kel_id in in_latest_kel else None,
             recorded_since=since_kel.get(kel_id, 0),
             open_sweep=sweeps.get(kel_id),
         )
@@ -273,7 +314,11 @@ def coverage_report(
             not_recorded=c.not_recorded,
             first_time=c.first_time,
             # Compared only when both imports cover the same kelurahan of the kecamatan.
-            change=change(c, before_kec.get(kec_id)) if same(kec_id) else None,
+            change=(
+                change(c, before_kec.get(kec_id))
+                if same(kec_id) and kec_id in in_latest_kec
+                else None
+            ),
             recorded_since=since_kec.get(kec_id, 0),
         )
         for kec_id, c in now_kec.items()
@@ -286,4 +331,10 @@ def coverage_report(
         previous_as_of=previous.as_of if previous else None,
         kelurahan=_ranked(kelurahan),
         kecamatan=_ranked(kecamatan),
+        areas_in_latest=len(in_latest_kel) or len(in_latest_kec),
+        areas_from_earlier=(
+            len(set(now_kel) - in_latest_kel)
+            if in_latest_kel
+            else len(set(now_kec) - in_latest_kec)
+        ),
     )

@@ -111,7 +111,7 @@ def create_sweeps(
         No coverage import yet, or ``top`` out of range.
     """
     if not 1 <= top <= MAX_TOP:
-        raise CoverageError(f"Jumlah wilayah harus 1 sampai {MAX_TOP}.")
+        raise CoverageError(f"Jumlah kelurahan harus 1 sampai {MAX_TOP}.")
     report = coverage_report(session, office, until=until)
     if report.as_of is None:
         raise CoverageError("Belum ada data cakupan: impor berkas cakupan terlebih dahulu.")

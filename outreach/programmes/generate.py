@@ -27,6 +27,7 @@ from outreach import models
 from outreach.domain import OfficeDays
 from outreach.intake.services import new_tracking_code
 from outreach.planning.calendar import holiday_name
+from outreach.planning.reasons import format_date
 from outreach.planning.records import office_days
 
 GESER = "geser"
@@ -219,7 +220,7 @@ def generate_visits(
                     visit.note = f"Dilewati: {reason}"[:300]
                 else:
                     visit.visit_date, visit.status = later, MOVED
-                    visit.note = f"Digeser ke {later.isoformat()}: {reason}"[:300]
+                    visit.note = f"Digeser ke {format_date(later)}: {reason}"[:300]
             if visit.visit_date is not None:
                 visit.request = _request(session, programme, place, visit.visit_date, now)
                 session.add(visit.request)

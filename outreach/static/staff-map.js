@@ -291,10 +291,12 @@
             .concat(data.features);
           var days = allDays();
           if (days.indexOf(day) < 0) {
+            // No approved routes that day: the day stays chosen and the map shows none.
             dayNote.textContent = fmt(T.noRoutes, {day: dayLabel(day)});
+            days = days.concat([day]).sort();
           }
           fillSelect(sel.day, days.map(function (d) { return [d, dayLabel(d)]; }));
-          sel.day.value = days.indexOf(day) < 0 ? "" : day;
+          sel.day.value = day;
           applyFilters();
         })
         .catch(function () { dayNote.textContent = T.error; });

@@ -120,8 +120,10 @@ def mark(appointment_id: int) -> ResponseReturnValue:
             today=office_today(office),
         )
     except appointments.AppointmentError as exc:
+        # Told on the queue page itself (e.g. a session that has not started yet).
         session.rollback()
-        return _bad_request(str(exc))
+        flash(str(exc), "error")
+        return redirect(_list_url(when), code=303)
     session.commit()
     flash(_("%(q)s: %(s)s.", q=appointments.queue_label(row), s=_label(row.status)), "info")
     return redirect(_list_url(when), code=303)

@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from outreach import models
+from outreach.appointments import status_line as appointment_line
 from outreach.db import get_scoped, get_session
 from outreach.errors import IntakeError, NotFoundError
 from outreach.intake.areas import load_area_options
@@ -213,6 +214,8 @@ def _render_request(
         map_config=support.map_config(session, office, point=point, fallback=fallback),
         fallback_point=fallback,
         history=visit_history(session, req.id) if req is not None else [],
+        # The queue number of an office session, when the request is served at the office.
+        office_appointment=appointment_line(session, req) if req is not None else "",
         max_attempts=MAX_ATTEMPTS,
         flag_contact=FLAG_CONTACT,
         # Where a visit outcome came from (VisitOutcome.source).

@@ -70,6 +70,12 @@ SERVICE_SHORT: dict[str, Any] = {
     "pindah": _("Pindah"),
 }
 # What a resident should have ready when the team comes (status and confirmation pages).
+PREPARE_OFFICE = _(
+    "Datang ke kantor Disdukcapil 15 menit sebelum sesi, bawa kode permohonan ini dan dokumen di "
+    "bawah"
+)
+# Items only for a visit at home (left out when the resident comes to an office session).
+PREPARE_AT_HOME = frozenset({"Orang yang direkam ada di rumah dan dapat difoto duduk"})
 PREPARE: dict[str, tuple[Any, ...]] = {
     "perekaman_ktp": (
         _("Kartu Keluarga (KK) asli"),

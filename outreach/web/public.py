@@ -283,10 +283,13 @@ def _receipt(code: str, req: models.ServiceRequest | None) -> ResponseReturnValu
     )
 
 
-def _prepare(services: list[str]) -> list[Any]:
-    seen: list[Any] = []
+def _prepare(services: list[str], *, at_office: bool = False) -> list[Any]:
+    # Served at an office session: what to bring there, not how to wait at home.
+    seen: list[Any] = [support.PREPARE_OFFICE] if at_office else []
     for service in services:
         for item in support.PREPARE.get(service, ()):
+            if at_office and str(item) in support.PREPARE_AT_HOME:
+                continue
             if str(item) not in {str(s) for s in seen}:
                 seen.append(item)
     return seen
@@ -328,7 +331,7 @@ def status() -> ResponseReturnValue:
         result=result,
         kode=kode,
         errors={},
-        prepare=_prepare(list(result.services)),
+        prepare=_prepare(list(result.services), at_office=bool(result.office_appointment)),
         scheduled_text=format_date(result.scheduled_date, "EEEE, d MMMM y")
         if result.scheduled_date
         else "",

@@ -57,10 +57,12 @@ def test_day_list_for_the_desk_marks_and_rolls_over(yapp: Flask, staff_client: F
         assert row.request.person_name in page
         assert row.request.nik in page  # a coordinator has personal.view
     assert "Sisa kapasitas kartu" in page
-    # Marking before the day is refused in Indonesian (400), after it is recorded.
+    # Marking before the session is refused in Indonesian on the queue page, after it is recorded.
     first, second = rows[0].id, rows[1].id
-    res = staff_client.post(f"/kantor/antrean/{first}/tandai", data={"hadir": "came"})
-    assert res.status_code == 400
+    res = staff_client.post(
+        f"/kantor/antrean/{first}/tandai", data={"hadir": "came"}, follow_redirects=True
+    )
+    assert res.status_code == 200 and "/kantor/antrean" in res.request.path
     assert "belum berlangsung" in res.get_data(as_text=True)
     session = get_session()
     slot = rows[0].office_session
@@ -72,8 +74,10 @@ def test_day_list_for_the_desk_marks_and_rolls_over(yapp: Flask, staff_client: F
     res = staff_client.post(f"/kantor/antrean/{second}/tandai", data={"hadir": "no_show"})
     assert res.status_code == 303
     assert session.get(models.Appointment, first).status == "came"
-    res = staff_client.post(f"/kantor/antrean/{second}/tandai", data={"hadir": "no_show"})
-    assert res.status_code == 400 and "sudah ditandai" in res.get_data(as_text=True)
+    res = staff_client.post(
+        f"/kantor/antrean/{second}/tandai", data={"hadir": "no_show"}, follow_redirects=True
+    )
+    assert "sudah ditandai" in res.get_data(as_text=True)
     res = staff_client.post(f"/kantor/antrean/{first + 99}/tandai", data={"hadir": "came"})
     assert res.status_code == 404
     res = staff_client.post("/kantor/antrean/gulirkan", data={"tanggal": "2020-01-06"})
@@ -93,8 +97,10 @@ def test_bad_input_gives_indonesian_errors(yapp: Flask, staff_client: FlaskClien
     res = staff_client.post("/kantor/antrean/gulirkan", data={"tanggal": "x"})
     assert res.status_code == 400
     rows = _booked_day(1)
-    res = staff_client.post(f"/kantor/antrean/{rows[0].id}/tandai", data={"hadir": "mungkin"})
-    assert res.status_code == 400 and "tidak dikenal" in res.get_data(as_text=True)
+    res = staff_client.post(
+        f"/kantor/antrean/{rows[0].id}/tandai", data={"hadir": "mungkin"}, follow_redirects=True
+    )
+    assert "tidak dikenal" in res.get_data(as_text=True)
     admin = _sign_in(yapp, "admin.uji", "admin")
     res = admin.post(
         "/kantor/pengaturan", data={"sessions": "08:00-10:00,09:00-11:00", "persons": "x"}
@@ -142,17 +148,24 @@ def test_request_page_moves_and_status_page_shows_the_queue_number(
     page = staff_client.get(f"/koordinator/permohonan/{req.id}").get_data(as_text=True)
     assert "Kembalikan ke kunjungan rumah" in page
     assert "diundang ke kantor: Nomor antrean" in page
+    # The queue number stays on the request page (not only in the one-time message).
+    again = staff_client.get(f"/koordinator/permohonan/{req.id}").get_data(as_text=True)
+    assert appointments.describe(row) in again
     res = yclient.post("/layanan/status", data={"kode": req.tracking_code, "hp4": PHONE[-4:]})
     status = res.get_data(as_text=True)
     assert res.status_code == 200
     assert appointments.describe(row) in status
     assert "Layanan di kantor Disdukcapil" in status
+    # What to prepare: coming to the office, not waiting at home.
+    assert "Datang ke kantor Disdukcapil 15 menit sebelum sesi" in status
+    assert "ada di rumah dan dapat difoto" not in status
     assert req.person_name not in status and req.nik not in status
     res = staff_client.post(f"/kantor/permohonan/{req.id}/kunjungan-rumah")
     assert res.status_code == 303
     assert get_session().get(models.ServiceRequest, req.id).status == "terverifikasi"
     res = yclient.post("/layanan/status", data={"kode": req.tracking_code, "hp4": PHONE[-4:]})
     assert "Nomor antrean" not in res.get_data(as_text=True)
+    assert "ada di rumah dan dapat difoto" in res.get_data(as_text=True)
     # Twice in a row: a clear message, not a 500.
     res = staff_client.post(f"/kantor/permohonan/{req.id}/kunjungan-rumah", follow_redirects=True)
     assert res.status_code == 200 and "tidak sedang dilayani di kantor" in res.get_data(

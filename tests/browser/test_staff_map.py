@@ -191,6 +191,9 @@ def test_routes_of_any_other_day_load_on_demand(
         note = page.locator("[data-day-note]")
         note.wait_for(state="visible")
         assert "Tidak ada rute yang disetujui" in note.inner_text()
+        # ... and shows none (not every day's routes).
+        assert page.get_attribute(MAP, "data-stops") == "0"
+        assert page.input_value("select[data-filter=day]") == empty.isoformat()
         assert errors == []
     finally:
         context.close()

@@ -93,7 +93,7 @@ def test_upload_rank_map_and_sweep(staff_client: FlaskClient) -> None:
     assert "Jemput bola Kel. Baciro" in detail.get_data(as_text=True)
     res = staff_client.post("/cakupan/penyisiran", data={"jumlah": "dua"})
     assert res.status_code == 400
-    assert "Jumlah wilayah harus 1 sampai 100." in res.get_data(as_text=True)
+    assert "Jumlah kelurahan harus 1 sampai 100." in res.get_data(as_text=True)
 
 
 def test_unusable_uploads_are_refused_in_indonesian(staff_client: FlaskClient) -> None:

@@ -127,3 +127,26 @@ def test_ranking_arithmetic(yapp: Flask) -> None:
     # --date: the figures as of an earlier day come from the earlier import.
     older = coverage_report(get_session(), _office(), until=dt.date(2026, 11, 1))
     assert older.as_of == dt.date(2026, 10, 31) and older.previous_as_of is None
+
+
+def test_a_file_with_a_few_areas_updates_them_and_keeps_the_rest(yapp: Flask) -> None:
+    _load(
+        dt.date(2026, 10, 31),
+        [
+            ["Baciro", "Gondokusuman", 9000, 8500, 500],
+            ["Klitren", "Gondokusuman", 7000, 6700, 300],
+            ["Semaki", "Umbulharjo", 6000, 5900, 100],
+        ],
+    )
+    _served("Semaki", 7, dt.date(2026, 11, 10), ["perekaman_ktp"])  # after Semaki's figures
+    _load(dt.date(2026, 11, 20), [["Baciro", "Gondokusuman", 9000, 8600, 400]])
+    report = coverage_report(get_session(), _office())
+    kel = {a.name: a for a in report.kelurahan}
+    assert set(kel) == {"Baciro", "Klitren", "Semaki"}  # the city picture stays whole
+    assert (kel["Baciro"].not_recorded, kel["Baciro"].change) == (400, -100)
+    assert (kel["Klitren"].not_recorded, kel["Klitren"].change) == (300, None)  # no new figure
+    assert kel["Semaki"].recorded_since == 7  # since its own figures (31 Oct)
+    assert (report.areas_in_latest, report.areas_from_earlier) == (1, 2)
+    assert report.not_recorded == 800
+    gondo = {a.name: a for a in report.kecamatan}["Gondokusuman"]
+    assert (gondo.not_recorded, gondo.change) == (700, -100)

@@ -131,7 +131,7 @@ def test_sweeps_cli_creates_collective_requests_once(city: Flask) -> None:
         == 4
     )
     res = runner.invoke(args=["outreach", "coverage", "sweeps", "--top", "0"])
-    assert res.exit_code == 1 and "Jumlah wilayah harus 1 sampai 100" in res.output
+    assert res.exit_code == 1 and "Jumlah kelurahan harus 1 sampai 100" in res.output
 
 
 def test_sweeps_need_an_import(yapp: Flask) -> None:

@@ -45,7 +45,10 @@ def test_add_import_generate_list(yapp: Flask, tmp_path: Path) -> None:
     assert "created" in out
     out = _run(yapp, "generate", "--from", "2026-05-01", "--to", "2026-05-31")
     assert "4 created (1 moved), 0 skipped, 0 already generated" in out
-    assert "2026-05-27 -> 2026-06-03 SMA Satu (Digeser ke 2026-06-03: Hari Raya Idul Adha)" in out
+    assert (
+        "2026-05-27 -> 2026-06-03 SMA Satu (Digeser ke Rabu, 3 Juni 2026: Hari Raya Idul Adha)"
+        in out
+    )
     out = _run(yapp, "generate", "--from", "2026-05-01", "--to", "2026-05-31")
     assert "0 created (0 moved), 0 skipped, 4 already generated" in out
     out = _run(yapp, "list")
