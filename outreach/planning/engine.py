@@ -516,12 +516,21 @@ def plan_routes(
         )
         ledger.capacity.update(selection.deferred)
         t0 = time.perf_counter()
-        day_routes = trip_routes + _solve_day(day, tds, selection.candidates, index, matrix, engine)
+        solved = _solve_day(day, tds, selection.candidates, index, matrix, engine)
+        day_routes = trip_routes + solved
         solve_s += time.perf_counter() - t0
         served = {s.site_id for r in day_routes for s in r.stops}
         for site in selection.candidates:
             if site.id not in served:
                 ledger.capacity[site.id] = Reason.DAY_FULL
+        if cards_left is not None:
+            # Deferred for cards while choosing candidates, but the routes left room for it:
+            # the teams' time, not the printers, kept it off the day.
+            used = sum(r.cards for r in solved)  # cards_left has the far trips' taken off
+            cards_of = {s.id: s.cards for s in available}
+            for site_id, reason in selection.deferred.items():
+                if reason == Reason.CARD_CAPACITY_FULL and used + cards_of[site_id] <= cards_left:
+                    ledger.capacity[site_id] = Reason.DAY_FULL
         routes.extend(day_routes)
         pool = [s for s in pool if s.id not in served]
 
