@@ -534,9 +534,14 @@ def move_to_office(
     Raises
     ------
     AppointmentError
-        The request is on an approved route still to come (change the plan first), or
-        :func:`book` cannot book it.
+        The request is not verified yet, is on an approved route still to come (change the
+        plan first), or :func:`book` cannot book it.
     """
+    if request.status == RequestStatus.BARU.value:
+        # Checked first (NIK, address, services), as for a home visit: a booked request is
+        # scheduled and its data can no longer be edited.
+        msg = "Verifikasi permohonan ini dahulu, lalu undang ke kantor."
+        raise AppointmentError(msg)
     start = earliest.date() if isinstance(earliest, dt.datetime) else earliest
     route = _on_approved_route(session, request.id, start)
     if route is not None:

@@ -189,3 +189,12 @@ def test_settings_are_checked_in_indonesian(yapp: Flask) -> None:
     ):
         with pytest.raises(SettingsError, match=message):
             appointments.save_settings(session, org, sessions_text=text, persons_text=persons)
+
+
+def test_a_request_not_verified_yet_is_not_invited_in(yapp: Flask) -> None:
+    session = get_session()
+    fresh = add_request(session, 77, status=models.RequestStatus.BARU.value, verified_at=None)
+    with pytest.raises(AppointmentError, match="Verifikasi permohonan ini dahulu"):
+        appointments.move_to_office(session, fresh, earliest=dt.date(2026, 12, 7))
+    assert appointments.active_appointment(session, fresh.id) is None
+    assert fresh.status == models.RequestStatus.BARU.value
