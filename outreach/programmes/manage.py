@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,11 +28,19 @@ from outreach.programmes.places import KIND_LABELS, PLACE_KINDS
 
 WEEKDAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MAX_PERIOD_DAYS = 366
+_T = TypeVar("_T")
 SERVICE_CODES = tuple(s.value for s in models.Service)
 
 
 class ProgrammeError(IntakeError):
-    """A programme's input is not valid (the message is Indonesian, for the form)."""
+    """A programme's input is not valid (the message is Indonesian, for the form).
+
+    ``messages`` lists every problem found (the message joins them).
+    """
+
+    def __init__(self, message: str, messages: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.messages: tuple[str, ...] = tuple(messages) or (message,)
 
 
 @dataclass(frozen=True)
@@ -126,23 +136,39 @@ def closed_ranges_text(programme: models.Programme) -> str:
 
 
 def check_programme(data: ProgrammeInput, office: models.Office) -> CheckedProgramme:
-    """Check a programme's input; raises :class:`ProgrammeError` with the first problem."""
+    """Check a programme's input; raises :class:`ProgrammeError` listing every problem."""
+    errors: list[str] = []
+
+    def attempt(parse: Callable[[], _T], fallback: _T) -> _T:
+        try:
+            return parse()
+        except ProgrammeError as exc:
+            errors.append(str(exc))
+            return fallback
+
     name = " ".join(data.name.split())
     if not name:
-        raise ProgrammeError("Nama program wajib diisi.")
-    if len(name) > 200:
-        raise ProgrammeError("Nama program terlalu panjang (paling banyak 200 huruf).")
+        errors.append("Nama program wajib diisi.")
+    elif len(name) > 200:
+        errors.append("Nama program terlalu panjang (paling banyak 200 huruf).")
     if data.place_kind not in PLACE_KINDS:
-        raise ProgrammeError("Pilih jenis tempat: sekolah, kelurahan atau lainnya.")
-    weekdays = sorted({_weekday(w) for w in data.weekdays if str(w).strip()})
-    if not weekdays:
-        raise ProgrammeError("Pilih paling sedikit satu hari program.")
-    start = _date(data.start_date, "Tanggal mulai")
-    end = _date(data.end_date, "Tanggal selesai")
-    if end < start:
-        raise ProgrammeError("Tanggal selesai harus sesudah tanggal mulai.")
-    if (end - start).days > MAX_PERIOD_DAYS:
-        raise ProgrammeError("Periode program paling lama satu tahun.")
+        errors.append("Pilih jenis tempat: sekolah, kelurahan atau lainnya.")
+    weekdays: list[int] = []
+    for raw_day in data.weekdays:
+        if str(raw_day).strip():
+            day: int | None = attempt(partial(_weekday, str(raw_day)), None)
+            if day is not None and day not in weekdays:
+                weekdays.append(day)
+    weekdays.sort()
+    if not any(str(w).strip() for w in data.weekdays):
+        errors.append("Pilih paling sedikit satu hari program.")
+    start = attempt(lambda: _date(data.start_date, "Tanggal mulai"), None)
+    end = attempt(lambda: _date(data.end_date, "Tanggal selesai"), None)
+    if start is not None and end is not None:
+        if end < start:
+            errors.append("Tanggal selesai harus sesudah tanggal mulai.")
+        elif (end - start).days > MAX_PERIOD_DAYS:
+            errors.append("Periode program paling lama satu tahun.")
     known = {t.id: t for t in office.teams if t.active}
     team_ids: list[int] = []
     for raw in data.team_ids:
@@ -154,26 +180,33 @@ def check_programme(data: ProgrammeInput, office: models.Office) -> CheckedProgr
             (t for t in known.values() if str(t.id) == text or t.name.casefold() == wanted), None
         )
         if match is None:
-            raise ProgrammeError(f"Tim {text[:40]!r} tidak ada atau tidak aktif.")
-        if match.id not in team_ids:
+            errors.append(f"Tim {text[:40]!r} tidak ada atau tidak aktif.")
+        elif match.id not in team_ids:
             team_ids.append(match.id)
-    hours_start = _time(data.hours_start, "Jam mulai")
-    hours_end = _time(data.hours_end, "Jam selesai")
-    if (hours_start is None) != (hours_end is None):
-        raise ProgrammeError("Isi jam mulai dan jam selesai, atau kosongkan keduanya.")
+    hours_start = attempt(lambda: _time(data.hours_start, "Jam mulai"), None)
+    hours_end = attempt(lambda: _time(data.hours_end, "Jam selesai"), None)
+    if (hours_start is None) != (hours_end is None) and not (
+        data.hours_start.strip() and data.hours_end.strip()
+    ):
+        errors.append("Isi jam mulai dan jam selesai, atau kosongkan keduanya.")
     if hours_start is not None and hours_end is not None and hours_end <= hours_start:
-        raise ProgrammeError("Jam selesai harus sesudah jam mulai.")
+        errors.append("Jam selesai harus sesudah jam mulai.")
     max_persons: int | None = None
     if data.max_persons.strip():
         if not data.max_persons.strip().isdecimal() or not 1 <= int(data.max_persons) <= 1000:
-            raise ProgrammeError("Batas peserta per kunjungan harus angka 1 sampai 1000.")
-        max_persons = int(data.max_persons)
+            errors.append("Batas peserta per kunjungan harus angka 1 sampai 1000.")
+        else:
+            max_persons = int(data.max_persons)
     if data.on_holiday not in (GESER, LEWATI):
-        raise ProgrammeError("Pilih apa yang terjadi pada hari libur: geser atau lewati.")
+        errors.append("Pilih apa yang terjadi pada hari libur: geser atau lewati.")
     services = [s for s in data.services if s]
     unknown = [s for s in services if s not in SERVICE_CODES]
     if unknown:
-        raise ProgrammeError(f"Layanan tidak dikenal: {', '.join(unknown)[:60]}.")
+        errors.append(f"Layanan tidak dikenal: {', '.join(unknown)[:60]}.")
+    no_ranges: list[dict[str, str]] = []
+    closed = attempt(partial(_closed_ranges, data.closed_ranges), no_ranges)
+    if errors or start is None or end is None:
+        raise ProgrammeError(" ".join(errors), errors)
     return CheckedProgramme(
         name=name,
         place_kind=data.place_kind,
@@ -185,7 +218,7 @@ def check_programme(data: ProgrammeInput, office: models.Office) -> CheckedProgr
         hours_end=hours_end,
         max_persons=max_persons,
         on_holiday=data.on_holiday,
-        closed_ranges=_closed_ranges(data.closed_ranges),
+        closed_ranges=closed,
         services=services or ["perekaman_ktp", "cetak_ktp"],
         active=data.active,
     )

@@ -8,6 +8,7 @@ render; bad input re-renders the form with a 400 and an Indonesian message.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -78,13 +79,13 @@ def _index(status: int = 200, **extra: Any) -> ResponseReturnValue:
 
 
 def _form(
-    values: Any, programme_id: int | None, status: int = 200, error: str = ""
+    values: Any, programme_id: int | None, status: int = 200, errors: Sequence[str] = ()
 ) -> ResponseReturnValue:
     office = get_office(get_session())
     context = {
         "form": values,
         "programme_id": programme_id,
-        "error": error,
+        "errors": list(errors),
         "teams": [t for t in office.teams if t.active],
         "weekday_names": WEEKDAY_NAMES,
         "kinds": KIND_LABELS,
@@ -121,7 +122,7 @@ def edit(programme_id: int | None = None) -> ResponseReturnValue:
         saved = save_programme(session, office, data, programme=programme, actor=_actor())
     except ProgrammeError as exc:
         session.rollback()
-        return _form(vars(data), programme_id, 400, str(exc))
+        return _form(vars(data), programme_id, 400, errors=exc.messages)
     session.commit()
     flash(_("Program %(name)s disimpan.", name=saved.name), "success")
     return redirect(url_for("programmes.detail", programme_id=saved.id))

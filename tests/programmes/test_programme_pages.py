@@ -57,6 +57,19 @@ def test_create_edit_upload_generate(staff_client: FlaskClient) -> None:
     assert bad.status_code == 400 and "Jam mulai tidak terbaca" in bad.get_data(as_text=True)
     bad = staff_client.post("/program/baru", data={**FORM, "team_ids": ["999"]})
     assert bad.status_code == 400 and "tidak ada atau tidak aktif" in bad.get_data(as_text=True)
+    # Every problem at once, as the office form does (a tester finding).
+    bad = staff_client.post(
+        "/program/baru",
+        data={**FORM, "name": "", "end_date": "2026-01-01", "max_persons": "-5"},
+    )
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Periksa kembali isian berikut" in text
+    for message in (
+        "Nama program wajib diisi.",
+        "Tanggal selesai harus sesudah",
+        "Batas peserta per kunjungan harus angka 1 sampai 1000.",
+    ):
+        assert message in text
 
     ok = staff_client.post("/program/baru", data={**FORM, "team_ids": [str(mawar.id)]})
     assert ok.status_code == 302
