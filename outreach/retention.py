@@ -23,7 +23,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -86,6 +86,7 @@ _AUDIT_KEEP = frozenset(
     }
 )
 _AUDIT_BLANK_NUMBERS = frozenset({"lon", "lat", "nik", "kk_number", "phone", "companion_phone"})
+_V = TypeVar("_V")
 _CHUNK = 500
 _SIMPLE_PURGES = (PURGE_NAME, PURGE_NULL, PURGE_BLANK, PURGE_EMPTY_LIST)
 
@@ -117,7 +118,7 @@ def retention_cutoff(now: dt.datetime, days: int) -> dt.datetime:
     return now - dt.timedelta(days=days)
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+def _chunks(ids: Sequence[_V]) -> Iterator[Sequence[_V]]:
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
 
@@ -329,7 +330,7 @@ def purge_job_files(
     files = sorted(p for p in jobs_dir.iterdir() if p.is_file())
     found = {
         job.id: job
-        for chunk in _chunks_str(sorted({p.name[:32] for p in files}))
+        for chunk in _chunks(sorted({p.name[:32] for p in files}))
         for job in session.scalars(select(models.Job).where(models.Job.id.in_(chunk)))
     }
     gone: list[Path] = []
@@ -349,8 +350,3 @@ def purge_job_files(
         if job is not None:
             job.result = {**(job.result or {}), "file_removed": True}
     return gone
-
-
-def _chunks_str(values: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(values), 500):
-        yield values[start : start + 500]

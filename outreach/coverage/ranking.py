@@ -95,22 +95,6 @@ class CoverageReport:
         return self.not_recorded / self.wajib_ktp if self.wajib_ktp else 0.0
 
 
-def latest_imports(
-    session: Session, office_id: int, *, until: dt.date | None = None
-) -> tuple[models.CoverageImport | None, models.CoverageImport | None]:
-    """The office's latest coverage import and the one before it (by date, then import).
-
-    ``until``: only imports as of that date or before.
-    """
-    query = select(models.CoverageImport).where(models.CoverageImport.office_id == office_id)
-    if until is not None:
-        query = query.where(models.CoverageImport.as_of <= until)
-    rows = session.scalars(
-        query.order_by(models.CoverageImport.as_of.desc(), models.CoverageImport.id.desc()).limit(2)
-    ).all()
-    return (rows[0] if rows else None, rows[1] if len(rows) > 1 else None)
-
-
 def imports_until(
     session: Session, office_id: int, *, until: dt.date | None = None
 ) -> list[models.CoverageImport]:

@@ -23,6 +23,7 @@ from outreach.domain import Site, UnassignedSite
 from outreach.planning.calendar import team_day
 from outreach.planning.problem import PlanningProblem
 from outreach.planning.reasons import Reason
+from outreach.planning.selection import is_must
 
 #: Sites kept per working team-day: about four times what a team visits in a day (10-20), so
 #: the day selection still has whole areas to choose from.
@@ -38,13 +39,13 @@ TRIMMED_MESSAGE = (
 
 
 def must_try(site: Site, problem: PlanningProblem, locked: set[int]) -> bool:
-    """True for a site the plan has to consider whatever the backlog's size."""
-    last = problem.dates[-1] if problem.dates else None
-    return (
-        site.id in locked
-        or (site.pinned_date is not None and site.pinned_date in problem.dates)
-        or (site.deadline is not None and last is not None and site.deadline <= last)
-        or site.priority >= problem.rules.must_priority
+    """True for a site the plan has to consider whatever the backlog's size.
+
+    On a kept route, or a must site on some day of the plan (:func:`selection.is_must`:
+    pinned to it, deadline by it, or urgent enough).
+    """
+    return site.id in locked or any(
+        is_must(site, day, problem.rules.must_priority) for day in problem.dates
     )
 
 
