@@ -76,8 +76,8 @@ def test_desk_marks_a_resident_and_the_page_fits(live_server: str, desktop: Any)
     desktop.screenshot(path=str(SHOTS / "appt-day-desktop.png"), full_page=True)
     # The day is past for the office clock: the desk marks A-01 came.
     row = desktop.locator("tr[data-queue='A-01']")
-    row.get_by_role("button", name="Hadir", exact=True).click()
-    desktop.wait_for_load_state()
+    with desktop.expect_navigation():
+        row.get_by_role("button", name="Hadir", exact=True).click()
     assert desktop.locator("tr[data-queue='A-01'].st-came").count() == 1
     text = desktop.inner_text("main")
     assert "A-01" in text
@@ -124,8 +124,8 @@ def test_request_page_offers_the_move(live_server: str, desktop: Any, live_app: 
         get_session().commit()
         request_id = req.id
     desktop.goto(f"{live_server}/koordinator/permohonan/{request_id}")
-    desktop.click("text=Undang ke kantor")
-    desktop.wait_for_load_state()
+    with desktop.expect_navigation():
+        desktop.click("text=Undang ke kantor")
     assert "diundang ke kantor: Nomor antrean" in desktop.inner_text("main")
     assert desktop.locator("text=Kembalikan ke kunjungan rumah").count() == 1
     desktop.screenshot(path=str(SHOTS / "appt-request-desktop.png"))

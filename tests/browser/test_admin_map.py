@@ -66,8 +66,8 @@ def _sign_in(page: Page, base: str) -> None:
     page.goto(base + "/auth/masuk")
     page.fill("input[name=username]", "admin.kantor")
     page.fill("input[name=password]", "rahasia-456")
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form button[type=submit]").last.click()
 
 
 def test_pick_a_team_start_point_on_the_map(live_server: str, live_app: Flask, page: Page) -> None:

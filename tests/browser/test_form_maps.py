@@ -180,8 +180,8 @@ def _sign_in(page: Page, base: str) -> None:
     page.goto(base + "/auth/masuk")
     page.fill("input[name=username]", COORDINATOR[0])
     page.fill("input[name=password]", COORDINATOR[1])
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form button[type=submit], form input[type=submit]").first.click()
 
 
 def _a_request(app: Flask) -> int:
