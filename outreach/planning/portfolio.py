@@ -3,8 +3,8 @@
 :class:`BudgetedSolver` spends a budget (seconds of planning per day, an office setting) on
 two engines and keeps the better *feasible* answer:
 
-1. VROOM (:class:`~outreach.planning.vroom_adapter.VroomSolver`). When PyVRP cannot state the
-   day (breaks, several windows per job, ...), VROOM gets the whole budget as exploration: the
+1. VROOM (:class:`~outreach.planning.vroom_adapter.VroomSolver`). When PyVRP cannot take
+   part (several windows per job, ...), VROOM gets the whole budget as exploration: the
    highest level whose expected time fits (:func:`vroom_level_for`), never below the planner's
    default. When PyVRP can, VROOM gets half of it and its routes seed PyVRP.
 2. PyVRP (:class:`~outreach.planning.pyvrp_adapter.PyVrpSolver`) when
@@ -13,6 +13,11 @@ two engines and keeps the better *feasible* answer:
    number of jobs (:func:`~outreach.planning.pyvrp_adapter.iterations_for_budget`) that fits
    the other half. Seeded with a feasible solution, PyVRP's answer is never worse than VROOM's
    in its own objective.
+3. Days with breaks (the office's lunch, the product's default), which PyVRP cannot state:
+   :func:`pyvrp_around_breaks` -- PyVRP on the day without its breaks and with shifts shortened
+   by their length (:func:`without_breaks`), its routes :func:`repair`-ed to keep the breaks,
+   then polished by VROOM from there. VROOM alone keeps at least the planner's own level, so
+   the portfolio is never worse than VROOM as shipped.
 
 Each answer is checked independently here (:func:`check_solution`): every job once (served or
 left out), vehicles known and used once, skills, capacities, ``max_tasks``, job windows, the
@@ -252,6 +257,49 @@ def repair(problem: RoutingProblem, solution: RoutingSolution) -> RoutingSolutio
     return RoutingSolution(tuple(sorted(routes, key=lambda r: r.vehicle_id)), unassigned)
 
 
+def without_breaks(problem: RoutingProblem) -> RoutingProblem:
+    """The day as PyVRP can state it: no breaks, each shift shortened by its breaks' length.
+
+    Neither a relaxation nor a restriction of ``problem``: a route that fits the shorter shift
+    usually has room for its breaks, but a break window may still clash with a visit's window.
+    Answers to it are therefore :func:`repair`-ed against ``problem`` and checked again.
+    """
+    vehicles = tuple(
+        dataclasses.replace(
+            v,
+            breaks=(),
+            window=(
+                v.window[0],
+                max(v.window[0], v.window[1] - sum(b.duration_s for b in v.breaks)),
+            ),
+        )
+        for v in problem.vehicles
+    )
+    return dataclasses.replace(problem, vehicles=vehicles)
+
+
+def pyvrp_around_breaks(
+    problem: RoutingProblem,
+    start: RoutingSolution,
+    pyvrp: PyVrpSolver,
+    *,
+    threads: int = 2,
+) -> tuple[RoutingSolution, RoutingSolution]:
+    """PyVRP's answer for a day with breaks, made to keep them: ``(repaired, polished)``.
+
+    PyVRP solves :func:`without_breaks` of ``problem`` seeded with ``start`` (VROOM's routes);
+    its routes are :func:`repair`-ed against the real day (the breaks placed where they fit,
+    visits that no longer fit dropped), then VROOM (exploration level 1) starts from them to
+    put dropped visits back and tidy the routes with the breaks in view. Both answers are
+    returned for the caller to check (:func:`pick_best`).
+    """
+    relaxed = without_breaks(problem)
+    answer = pyvrp.solve(seeded(relaxed, start))
+    repaired = repair(problem, answer)
+    polished = VroomSolver(exploration_level=1, threads=threads).solve(seeded(problem, repaired))
+    return repaired, polished
+
+
 def seeded(problem: RoutingProblem, solution: RoutingSolution) -> RoutingProblem:
     """``problem`` with ``solution``'s routes as the vehicles' starting routes."""
     by_vehicle = {r.vehicle_id: r.job_ids for r in solution.routes}
@@ -283,7 +331,9 @@ class BudgetedSolver:
         self.use_pyvrp = use_pyvrp
         self._vroom_name = VroomSolver().name
         self._pyvrp_name = PyVrpSolver().name
-        self.winner: str | None = None  # engine of the last solve: "vroom", "pyvrp", "repaired"
+        # Engine of the last solve: "vroom", "pyvrp", "pyvrp+vroom" (PyVRP's routes around the
+        # breaks polished by VROOM) or "repaired".
+        self.winner: str | None = None
         self.winners: list[str] = []  # every solve's winner, in order (one per day planned)
         self.last: dict[str, Evaluation] = {}  # the last solve's evaluation per engine
         self.levels: tuple[int, int] = (0, 0)  # last solve: VROOM level, PyVRP iterations
@@ -303,22 +353,44 @@ class BudgetedSolver:
     def solve(self, problem: RoutingProblem) -> RoutingSolution:
         """Solve ``problem`` with both engines where possible; return the better feasible one."""
         n = len(problem.jobs)
-        pyvrp_ok = self.use_pyvrp and PyVrpSolver().supports(problem) is None and n > 0
-        if pyvrp_ok:
+        exact = self.use_pyvrp and n > 0 and PyVrpSolver().supports(problem) is None
+        # A day PyVRP cannot state only because of its breaks (the default lunch) gets PyVRP
+        # on the day without them, repaired and polished by VROOM (pyvrp_around_breaks).
+        around = (
+            self.use_pyvrp
+            and n > 0
+            and not exact
+            and any(v.breaks for v in problem.vehicles)
+            and PyVrpSolver().supports(without_breaks(problem)) is None
+        )
+        if exact:
             # Half the budget to VROOM (at least level 1), the other half to PyVRP, seeded
             # with VROOM's routes.
             level = vroom_level_for(self.budget_s / 2, n, floor=1)
+        elif around:
+            # PyVRP's answer must still be repaired around the breaks, so VROOM keeps at least
+            # the planner's own level: the portfolio is never worse than VROOM as shipped.
+            level = vroom_level_for(self.budget_s / 2, n)
         else:
             level = vroom_level_for(self.budget_s, n)
         vroom = VroomSolver(exploration_level=level, threads=self.threads)
         results: list[tuple[str, RoutingSolution]] = [("vroom", vroom.solve(problem))]
-        if pyvrp_ok:
+        iterations = 0
+        if exact or around:
             # PyVRP treats every client as required when VROOM served them all (faster).
             everyone = not results[0][1].unassigned
-            iterations = iterations_for_budget(self.budget_s / 2, n, all_required=everyone)
+            # Around breaks, a third: the repair and VROOM's polish take the rest.
+            share = self.budget_s / 2 if exact else self.budget_s / 3
+            iterations = iterations_for_budget(share, n, all_required=everyone)
             pyvrp = PyVrpSolver(iterations=iterations)
-            results.append(("pyvrp", pyvrp.solve(seeded(problem, results[0][1]))))
-        self.levels = (level, pyvrp.iterations if pyvrp_ok else 0)
+            if exact:
+                results.append(("pyvrp", pyvrp.solve(seeded(problem, results[0][1]))))
+            else:
+                repaired, polished = pyvrp_around_breaks(
+                    problem, results[0][1], pyvrp, threads=self.threads
+                )
+                results += [("pyvrp+vroom", polished), ("pyvrp", repaired)]
+        self.levels = (level, iterations)
         self.winner, best, self.last = pick_best(problem, results)
         self.winners.append(self.winner)
         return best

@@ -3,7 +3,9 @@
 This is the only module that imports :mod:`vroom`. It maps the solver vocabulary one to one:
 jobs with skills, priorities and several time windows; vehicles with a time window, breaks,
 ``max_tasks``, capacities and optional starting routes (VROOM's vehicle ``steps``, which in
-solve mode seed the search).
+solve mode seed the search; a starting route VROOM refuses as infeasible -- it takes a break
+only on arrival at a job, the planner's timer also before driving off -- is dropped and that
+vehicle's search starts from nothing).
 
 Determinism: VROOM has no random seed; its search is a fixed set of heuristics and local
 searches, so the same input gives the same output whatever the thread count -- provided no
@@ -17,12 +19,14 @@ candidates have been selected).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import vroom
+from vroom._vroom import VroomInputException
 
 from outreach.planning.solver import (
     RoutingProblem,
@@ -77,7 +81,7 @@ def _job(job: SolverJob) -> vroom.Job:
     return vroom.Job(int(job.id), location=int(job.index), **kwargs)
 
 
-def _vehicle(vehicle: SolverVehicle) -> vroom.Vehicle:
+def _vehicle(vehicle: SolverVehicle, *, steps: bool = True) -> vroom.Vehicle:
     breaks = [
         vroom.Break(
             int(b.id),
@@ -98,7 +102,7 @@ def _vehicle(vehicle: SolverVehicle) -> vroom.Vehicle:
         kwargs["max_tasks"] = int(vehicle.max_tasks)
     if vehicle.capacity:
         kwargs["capacity"] = vroom.Amount([int(c) for c in vehicle.capacity])
-    if vehicle.initial_jobs:
+    if steps and vehicle.initial_jobs:
         kwargs["steps"] = [vroom.VehicleStepSingle(int(j)) for j in vehicle.initial_jobs]
     return vroom.Vehicle(int(vehicle.id), **kwargs)
 
@@ -119,6 +123,23 @@ def _parse(raw: dict[str, Any]) -> RoutingSolution:
     routes.sort(key=lambda r: r.vehicle_id)
     unassigned = tuple(sorted(int(u["id"]) for u in raw.get("unassigned", [])))
     return RoutingSolution(tuple(routes), unassigned)
+
+
+def _input(problem: RoutingProblem, *, drop_steps: set[int]) -> vroom.Input:
+    data = vroom.Input()
+    data.set_durations_matrix(_PROFILE, _as_matrix(problem.durations))
+    if problem.costs is not None:
+        data.set_costs_matrix(_PROFILE, _as_matrix(problem.costs))
+    if problem.distances is not None:
+        data.set_distances_matrix(_PROFILE, _as_matrix(problem.distances))
+    for profile, durations in problem.profile_durations.items():
+        # A vehicle of another profile (a team on motorbikes) travels on its own matrix.
+        data.set_durations_matrix(profile, _as_matrix(durations))
+        if profile in problem.profile_distances:
+            data.set_distances_matrix(profile, _as_matrix(problem.profile_distances[profile]))
+    data.add_vehicle([_vehicle(v, steps=v.id not in drop_steps) for v in problem.vehicles])
+    data.add_job([_job(j) for j in problem.jobs])
+    return data
 
 
 class VroomSolver:
@@ -165,20 +186,24 @@ class VroomSolver:
         """
         if not problem.jobs or not problem.vehicles:
             return RoutingSolution((), tuple(sorted(j.id for j in problem.jobs)))
-        data = vroom.Input()
-        data.set_durations_matrix(_PROFILE, _as_matrix(problem.durations))
-        if problem.costs is not None:
-            data.set_costs_matrix(_PROFILE, _as_matrix(problem.costs))
-        if problem.distances is not None:
-            data.set_distances_matrix(_PROFILE, _as_matrix(problem.distances))
-        for profile, durations in problem.profile_durations.items():
-            # A vehicle of another profile (a team on motorbikes) travels on its own matrix.
-            data.set_durations_matrix(profile, _as_matrix(durations))
-            if profile in problem.profile_distances:
-                data.set_distances_matrix(profile, _as_matrix(problem.profile_distances[profile]))
-        data.add_vehicle([_vehicle(v) for v in problem.vehicles])
-        data.add_job([_job(j) for j in problem.jobs])
         level = self.exploration_level or choose_exploration_level(len(problem.jobs))
         timeout = None if self.timeout_s is None else dt.timedelta(seconds=self.timeout_s)
-        solution = data.solve(exploration_level=level, nb_threads=self.threads, timeout=timeout)
+        refused: set[int] = set()  # vehicles whose starting route VROOM refused
+        while True:
+            try:
+                data = _input(problem, drop_steps=refused)
+                solution = data.solve(
+                    exploration_level=level, nb_threads=self.threads, timeout=timeout
+                )
+                break
+            except VroomInputException as error:
+                # VROOM times a starting route its own way (a break only on arrival at a job)
+                # and refuses one it cannot time, although the planner's timer also takes a
+                # break before driving off: that vehicle's search then starts from nothing.
+                seeded = {v.id for v in problem.vehicles if v.initial_jobs} - refused
+                if not seeded:
+                    raise
+                found = re.search(r"vehicle (\d+)", str(error))
+                vehicle = int(found.group(1)) if found else -1
+                refused |= {vehicle} if vehicle in seeded else seeded
         return _parse(solution.to_dict())

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from outreach.planning.portfolio import (
     BudgetedSolver,
     check_solution,
     pick_best,
+    pyvrp_around_breaks,
     repair,
     vroom_level_for,
+    without_breaks,
 )
+from outreach.planning.pyvrp_adapter import PyVrpSolver
 from outreach.planning.solver import (
     RoutingProblem,
     RoutingSolution,
@@ -19,6 +24,7 @@ from outreach.planning.solver import (
     SolverJob,
     SolverVehicle,
 )
+from outreach.planning.vroom_adapter import VroomSolver
 from tests.planning.test_pyvrp_adapter import grid_problem
 
 H = 3600
@@ -134,10 +140,11 @@ def test_portfolio_runs_pyvrp_when_it_can_and_names_the_winner() -> None:
     assert BudgetedSolver(1.0).solve(problem) == first
 
 
-def test_portfolio_uses_vroom_alone_on_days_with_breaks() -> None:
-    lunch = SolverBreak(1, ((12 * H, 13 * H),), H)
-    base = grid_problem(20, vehicles=2)
-    problem = RoutingProblem(
+def lunch_problem(jobs: int = 20, *, lunch_window: tuple[int, int] = (12 * H, 13 * H)):
+    """``grid_problem`` with a one-hour lunch break for every vehicle."""
+    lunch = SolverBreak(1, (lunch_window,), H)
+    base = grid_problem(jobs, vehicles=2)
+    return RoutingProblem(
         durations=base.durations,
         jobs=base.jobs,
         vehicles=tuple(
@@ -145,11 +152,58 @@ def test_portfolio_uses_vroom_alone_on_days_with_breaks() -> None:
             for v in base.vehicles
         ),
     )
+
+
+def test_portfolio_runs_pyvrp_around_the_lunch_break() -> None:
+    problem = lunch_problem()
     solver = BudgetedSolver(1.0)
     result = solver.solve(problem)
-    assert set(solver.last) == {"vroom"}
-    assert solver.winner == "vroom"
+    # VROOM, PyVRP's repaired routes and VROOM polishing them all compete; the result keeps
+    # the break.
+    assert set(solver.last) == {"vroom", "pyvrp", "pyvrp+vroom"}
+    assert solver.winner in solver.last
     assert check_solution(problem, result).feasible
+    assert check_solution(problem, result).key() == min(
+        e.key() for e in solver.last.values() if e.feasible
+    )
+    assert BudgetedSolver(1.0).solve(problem) == result
+    # use_pyvrp=False: VROOM alone.
+    alone = BudgetedSolver(1.0, use_pyvrp=False)
+    alone.solve(problem)
+    assert set(alone.last) == {"vroom"}
+
+
+def test_without_breaks_shortens_each_shift_by_its_breaks() -> None:
+    problem = lunch_problem()
+    relaxed = without_breaks(problem)
+    for before, after in zip(problem.vehicles, relaxed.vehicles, strict=True):
+        assert after.breaks == ()
+        assert after.window == (before.window[0], before.window[1] - H)
+
+
+def test_pyvrp_routes_that_clash_with_the_break_are_repaired() -> None:
+    # Lunch must start 12:00-12:15; job 1 must start 12:05-12:10 and takes 30 minutes, so no
+    # route can serve it and take lunch in time. Without the break PyVRP serves it; the
+    # repaired answer leaves it out and keeps the break.
+    durations = np.array([[0, 300, 300], [300, 0, 300], [300, 300, 0]], dtype=np.int64)
+    jobs = (
+        SolverJob(id=1, index=1, service_s=1800, windows=((12 * H + 300, 12 * H + 600),)),
+        SolverJob(id=2, index=2, service_s=600),
+    )
+    lunch = SolverBreak(1, ((12 * H, 12 * H + 900),), H)
+    vehicle = SolverVehicle(
+        id=1, start_index=0, end_index=0, window=(8 * H, 16 * H), breaks=(lunch,)
+    )
+    problem = RoutingProblem(durations=durations, jobs=jobs, vehicles=(vehicle,))
+    pyvrp = PyVrpSolver(iterations=500)
+    relaxed_answer = pyvrp.solve(without_breaks(problem))
+    assert 1 not in relaxed_answer.unassigned
+    seed = RoutingSolution((), (1, 2))
+    repaired, polished = pyvrp_around_breaks(problem, seed, pyvrp)
+    for answer in (repaired, polished):
+        assert check_solution(problem, answer).feasible
+        assert 1 in answer.unassigned
+        assert 2 not in answer.unassigned
 
 
 def test_bigger_budget_buys_more_vroom_exploration() -> None:
@@ -157,3 +211,16 @@ def test_bigger_budget_buys_more_vroom_exploration() -> None:
     assert vroom_level_for(3.0, 150) >= 2
     assert vroom_level_for(30.0, 150) == 5
     assert vroom_level_for(3.0, 30) == 5
+
+
+def test_vroom_drops_a_starting_route_it_refuses_and_still_solves() -> None:
+    # Vehicle 1's starting route serves job 3 (window 0-1000) after job 4 (window 2000-3000):
+    # VROOM refuses that route as infeasible; the adapter drops it and searches anyway.
+    problem = line_problem()
+    vehicles = (
+        dataclasses.replace(problem.vehicles[0], initial_jobs=(1, 2)),
+        dataclasses.replace(problem.vehicles[1], initial_jobs=(4, 3)),
+    )
+    answer = VroomSolver().solve(dataclasses.replace(problem, vehicles=vehicles))
+    assert check_solution(problem, answer).feasible
+    assert not answer.unassigned
