@@ -108,7 +108,8 @@ def test_status_page_on_a_phone_shows_the_queue_number(
         page.goto(f"{live_server}/layanan/status")
         page.fill("input[name=kode]", code)
         page.fill("input[name=hp4]", PHONE[-4:])
-        page.click("button[type=submit]")
+        with page.expect_navigation():
+            page.click("button[type=submit]")
         text = page.inner_text(".status-card")
         assert "Nomor antrean A-01, Senin 23 November 2026 pukul 08:00-10:00" in text
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 400

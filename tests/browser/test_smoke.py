@@ -12,5 +12,6 @@ def test_login_page_renders_in_chromium(live_server: str, page) -> None:  # type
     assert page.locator("h1").inner_text() == "Masuk petugas"
     page.fill("input[name=username]", "x")
     page.fill("input[name=password]", "y")
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     assert "salah" in page.content()

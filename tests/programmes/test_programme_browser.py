@@ -61,13 +61,15 @@ def test_pages_desktop_and_phone(
         assert page.locator("#tabel-program").is_visible()
         assert "Sekolah setiap Rabu" in page.inner_text("#tabel-program")
         page.screenshot(path=str(SHOTS / f"prog-index-{name}.png"), full_page=True)
-        page.click("#tabel-program a")
+        with page.expect_navigation():
+            page.click("#tabel-program a")
         assert page.locator("#tabel-kunjungan tbody tr").count() == 3
         page.screenshot(path=str(SHOTS / f"prog-detail-{name}.png"), full_page=True)
         # A bad form comes back with its message, nothing lost.
         page.goto(live_server + "/program/baru")
         page.fill("input[name=name]", "Kelurahan Sabtu dan Minggu")
-        page.click("form.form button[type=submit]")
+        with page.expect_navigation():
+            page.click("form.form button[type=submit]")
         assert "Pilih paling sedikit satu hari program." in page.inner_text("#galat")
         assert page.input_value("input[name=name]") == "Kelurahan Sabtu dan Minggu"
         page.screenshot(path=str(SHOTS / f"prog-form-{name}.png"), full_page=True)
