@@ -9,6 +9,8 @@ configuration file, :data:`CONFIG_FILE` (``roads.json``)::
       "class_column": "REMARK",
       "speeds_kmh": {"Jalan Arteri": 40, "Jalan Kolektor": 35, "Jalan Lokal": 25,
                      "Jalan Lain": 20, "Jalan Setapak": null},
+      "motorbike_speeds_kmh": {"Jalan Arteri": 40, "Jalan Kolektor": 35, "Jalan Lokal": 30,
+                               "Jalan Lain": 25, "Jalan Setapak": 12},
       "snap_tolerance_m": 5,
       "oneway_column": null,
       "source": "RBI 1:25.000"
@@ -19,13 +21,26 @@ configuration file, :data:`CONFIG_FILE` (``roads.json``)::
 (required): the column holding the road class. ``speeds_kmh`` (required): class -> typical
 driving speed in km/h; ``null`` or ``0`` leaves that class out (e.g. footpaths a car cannot
 use). Classes match without regard to case and repeated spaces; a class found in the data but
-missing from the mapping is an error naming every such class (there is no default speed: a
-guessed speed would silently skew every plan), and the key ``""`` maps lines with an empty class.
+missing from the mapping (and from ``motorbike_speeds_kmh``) is an error naming every such class
+(there is no default speed: a guessed speed would silently skew every plan), and the key ``""``
+maps lines with an empty class.
 ``snap_tolerance_m`` (default :data:`DEFAULT_SNAP_M`): line ends closer than this are joined,
 and a line end this close to the middle of another line is joined to it there (the other line
 is split). ``oneway_column`` (optional): a column whose ``yes``/``ya``/``true``/``1`` makes
 the line one-way in its drawn direction, ``-1`` against it; every other line is two-way.
 ``source`` (optional): how plans name the road source; default ``RBI <file name>``.
+
+``motorbike_speeds_kmh`` (optional): class -> typical speed of a motorbike in km/h, for teams
+on motorbikes (travel profile ``"motor"``, :func:`outreach.geo.roads.motorbike_graph`); RBI
+lines carry no OSM highway types, so :data:`outreach.geo.roads.MOTORBIKE_SPEEDS_KMH` cannot
+apply. A class with a speed here and none in ``speeds_kmh`` (``null``, ``0`` or missing) is a
+way only a motorbike can use, like a gang or a *jalan setapak*: it is kept out of the car's
+graph and added to the motorbike's (``G.graph["motorbike_only"]``, as for OSM gangs). ``null``
+or ``0`` here closes a class to motorbikes (a toll road); a class of ``speeds_kmh`` missing
+here is ridden at the car's speed. Without the key a motorbike uses the car's ways at the car's
+speeds, and the import report says so. The example above: on arteri and kolektor a motorbike
+is as quick as a car, on lokal and lain roads it passes the parked cars (30 and 25 km/h), and
+footpaths (setapak, 12 km/h) are open only to it.
 
 Building (:func:`build_line_graph`): the lines are read with geopandas and projected to UTM;
 line ends are snapped (shapely), the graph is made by :func:`momepy.gdf_to_nx`, clipped to the
@@ -66,8 +81,11 @@ from shapely import ops
 from shapely.geometry.base import BaseGeometry
 
 from outreach.errors import RegionError
+from outreach.geo import _osm
 from outreach.geo.roads import (
+    MOTOR_SPEED_ATTR,
     _read_cache,
+    _take_motorbike_only,
     _write_cache,
     cache_path_for,
     clip_to_boundary,
@@ -79,12 +97,20 @@ logger = logging.getLogger(__name__)
 CONFIG_FILE = "roads.json"
 DEFAULT_SNAP_M = 5.0
 MARGIN_M = 500.0  # as outreach.geo.roads.load_road_graph's default
-LINES_BUILD_VERSION = "lines-v1"
+LINES_BUILD_VERSION = "lines-v2"  # v2: motorbike speeds and motorbike-only classes
 CRS = "EPSG:4326"
 _ONEWAY_FORWARD = frozenset({"yes", "ya", "y", "true", "1", "t"})
 _ONEWAY_BACKWARD = frozenset({"-1", "reverse"})
 _CONFIG_KEYS = frozenset(
-    {"file", "class_column", "speeds_kmh", "snap_tolerance_m", "oneway_column", "source"}
+    {
+        "file",
+        "class_column",
+        "speeds_kmh",
+        "motorbike_speeds_kmh",
+        "snap_tolerance_m",
+        "oneway_column",
+        "source",
+    }
 )
 
 
@@ -99,6 +125,8 @@ class LineConfig:
     snap_tolerance_m: float
     oneway_column: str | None
     source: str
+    # normalised class -> km/h of a motorbike (None: closed to motorbikes); None: no such key
+    motorbike_speeds_kmh: dict[str, float | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +147,9 @@ class LineReport:
     km_dropped: float
     edges_kept: int
     km_kept: float
+    motorbike_speeds: bool = False  # roads.json has motorbike_speeds_kmh
+    motorbike_only_lines: int = 0  # lines of classes only motorbikes use (kept aside)
+    motorbike_only_km: float = 0.0
 
     def describe(self) -> str:
         """One line for the terminal."""
@@ -136,6 +167,15 @@ class LineReport:
             f" ({self.edges_dropped:,} edges, {self.km_dropped:.2f} km)"
             f", kept {self.edges_kept:,} edges ({self.km_kept:.1f} km)"
         )
+        if not self.motorbike_speeds:
+            text += "; motorbikes: car speeds (no motorbike_speeds_kmh)"
+        elif self.motorbike_only_lines:
+            text += (
+                f"; motorbikes: own speeds, {self.motorbike_only_lines:,} lines only for them"
+                f" ({self.motorbike_only_km:.1f} km)"
+            )
+        else:
+            text += "; motorbikes: own speeds"
         return text
 
 
@@ -176,18 +216,12 @@ def read_config(path: Path) -> LineConfig:
     if not isinstance(speeds, dict) or not speeds:
         msg = f"{path}: 'speeds_kmh' is required: an object mapping each road class to km/h"
         raise RegionError(msg)
-    parsed: dict[str, float | None] = {}
-    for name, value in speeds.items():
-        if value is None or value == 0:
-            parsed[normalise_class(name)] = None
-        elif isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 130:
-            parsed[normalise_class(name)] = float(value)
-        else:
-            msg = (
-                f"{path}: speed of class {name!r} must be km/h between 1 and 130 (or null), "
-                f"got {value!r}"
-            )
-            raise RegionError(msg)
+    parsed = _parse_speeds(path, "speeds_kmh", speeds)
+    motor = data.get("motorbike_speeds_kmh")
+    if motor is not None and (not isinstance(motor, dict) or not motor):
+        msg = f"{path}: 'motorbike_speeds_kmh' must be an object mapping road classes to km/h"
+        raise RegionError(msg)
+    motor_parsed = None if motor is None else _parse_speeds(path, "motorbike_speeds_kmh", motor)
     tolerance = data.get("snap_tolerance_m", DEFAULT_SNAP_M)
     if (
         isinstance(tolerance, bool)
@@ -216,7 +250,26 @@ def read_config(path: Path) -> LineConfig:
         snap_tolerance_m=float(tolerance),
         oneway_column=oneway.strip() if oneway else None,
         source=(source or "").strip() or f"RBI {file.name}",
+        motorbike_speeds_kmh=motor_parsed,
     )
+
+
+def _parse_speeds(path: Path, key: str, speeds: dict[str, Any]) -> dict[str, float | None]:
+    """Normalised class -> km/h (``None`` for ``null`` or ``0``) of one speeds object."""
+    parsed: dict[str, float | None] = {}
+    for name, value in speeds.items():
+        if value is None or value == 0:
+            parsed[normalise_class(name)] = None
+        elif isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 130:
+            parsed[normalise_class(name)] = float(value)
+        else:
+            where = "" if key == "speeds_kmh" else f" in {key}"
+            msg = (
+                f"{path}: speed of class {name!r}{where} must be km/h between 1 and 130 "
+                f"(or null), got {value!r}"
+            )
+            raise RegionError(msg)
+    return parsed
 
 
 def normalise_class(name: Any) -> str:
@@ -282,20 +335,30 @@ def build_line_graph(
     utm = lines.estimate_utm_crs()
     lines = lines.to_crs(utm)
     n_lines = len(lines)
-    speeds = lines["_class"].map(config.speeds_kmh)
-    excluded = speeds.isna()
+    speeds = lines["_class"].map(lambda c: _speed(config.speeds_kmh, c))
+    motor = lines["_class"].map(lambda c: _speed(config.motorbike_speeds_kmh, c, closed=0.0))
+    motor_only = speeds.isna() & (motor > 0)
+    excluded = speeds.isna() & ~motor_only
     excluded_km = float(lines.geometry[excluded].length.sum()) / 1000.0
-    lines = lines[~excluded].copy()
-    lines["speed_kph"] = speeds[~excluded].astype(float)
-    if lines.empty:
+    if not (~speeds.isna()).any():
         msg = f"{config.file}: every line is of a class without speed; nothing to route on"
         raise RegionError(msg)
+    lines["speed_kph"] = speeds
+    lines[MOTOR_SPEED_ATTR] = motor
+    lines[_osm.MOTORBIKE_ONLY_TAG] = motor_only
+    lines = lines[~excluded].copy()
+    # Motorbike-only lines are snapped with the others, so a gang joins the roads it links.
     lines, snapped, split = snap_endpoints(lines, config.snap_tolerance_m)
     G = _graph_from_lines(lines, utm)
     edges_built = G.number_of_edges()
     km_built = _road_km(G)
     G = clip_to_boundary(G, boundary=boundary, margin_m=margin_m, roads_file=config.file)
     edges_clipped, km_clipped = edges_built - G.number_of_edges(), km_built - _road_km(G)
+    # Kept aside for outreach.geo.roads.motorbike_graph; the car's graph is the rest.
+    motorbike_only = _take_motorbike_only(G)
+    motor_only_km = sum(
+        float(d["length"]) * (1.0 if d.get("oneway") else 0.5) for *_, d in motorbike_only["edges"]
+    )
     parts = nx.number_strongly_connected_components(G)
     edges_before, km_before = G.number_of_edges(), _road_km(G)
     G = ox.truncate.largest_component(G, strongly=True)
@@ -318,8 +381,16 @@ def build_line_graph(
         km_dropped=round(km_before - _road_km(G), 3),
         edges_kept=G.number_of_edges(),
         km_kept=round(_road_km(G), 3),
+        motorbike_speeds=config.motorbike_speeds_kmh is not None,
+        motorbike_only_lines=int(motor_only.sum()),
+        motorbike_only_km=round(motor_only_km / 1000.0, 3),
     )
-    G.graph.update(road_source=config.source, line_report=asdict(report), margin_m=float(margin_m))
+    G.graph.update(
+        road_source=config.source,
+        line_report=asdict(report),
+        margin_m=float(margin_m),
+        motorbike_only=motorbike_only,
+    )
     logger.info("Built road graph from %s: %s", config.file, report.describe())
     return G
 
@@ -355,11 +426,12 @@ def read_lines(config: LineConfig) -> gpd.GeoDataFrame:
             raise RegionError(msg)
         frame = frame.set_crs(CRS)
     classes = frame[config.class_column].map(normalise_class)
+    known = set(config.speeds_kmh) | set(config.motorbike_speeds_kmh or ())
     missing = sorted(
         {
             str(raw).strip() if normalise_class(raw) else "(empty)"
             for raw, norm in zip(frame[config.class_column], classes, strict=True)
-            if norm not in config.speeds_kmh
+            if norm not in known
         }
     )
     if missing:
@@ -584,11 +656,27 @@ def _graph_from_lines(lines: gpd.GeoDataFrame, utm: Any) -> nx.MultiDiGraph:
             shape = shapely.reverse(shape)  # momepy adds the way back with the drawn shape
         data["geometry"] = shape
         data["length"] = float(data["length"])
-        data["speed_kph"] = float(data["speed_kph"])
         data.pop("mm_len", None)
+        for key in ("speed_kph", MOTOR_SPEED_ATTR):  # no NaN on an edge: absent instead
+            value = float(data.get(key, np.nan))
+            if np.isnan(value):
+                data.pop(key, None)
+            else:
+                data[key] = value
+        data[_osm.MOTORBIKE_ONLY_TAG] = bool(data.get(_osm.MOTORBIKE_ONLY_TAG))
     G = nx.MultiDiGraph(G)
     G.graph = {"crs": CRS, "simplified": True}
     return G
+
+
+def _speed(
+    speeds: dict[str, float | None] | None, road_class: str, *, closed: float = np.nan
+) -> float:
+    """km/h of ``road_class`` in ``speeds``: NaN when not listed, ``closed`` when null there."""
+    if speeds is None or road_class not in speeds:
+        return float(np.nan)
+    value = speeds[road_class]
+    return float(closed) if value is None else float(value)
 
 
 def _road_km(G: nx.MultiDiGraph) -> float:

@@ -87,6 +87,8 @@ MOTORBIKE_SPEEDS_KMH: dict[str, float] = {
     "bridleway": 10.0,
 }
 GANG_SPEED_KMH = 15.0  # at most, on a way only motorbikes may use
+# Edge attribute of graphs built from a line layer: the class's motorbike km/h (0: closed).
+MOTOR_SPEED_ATTR = "motor_speed_kph"
 MOTORBIKE_BANNED: frozenset[str] = frozenset({"motorway", "motorway_link"})
 
 
@@ -302,6 +304,12 @@ def motorbike_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     added back. The shared packs are drive extracts without such ways: there a motorbike uses
     the car's ways.
 
+    A graph built from a line layer (:mod:`outreach.geo.lines`) has no highway types: its
+    edges carry the motorbike speed of their class (``motor_speed_kph``, from the pack's
+    ``motorbike_speeds_kmh``; 0 closes the edge to motorbikes), which wins over the table and
+    over the gang cap; its classes only motorbikes use are in ``G.graph["motorbike_only"]``
+    like OSM gangs. Without that key in ``roads.json`` the edges keep the car's speed.
+
     Raises
     ------
     RegionError
@@ -316,8 +324,12 @@ def motorbike_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
         motor.add_edge(u, v, **data)
     banned = [
         (u, v, k)
-        for u, v, k, hwy in motor.edges(keys=True, data="highway")
-        if _highway_types(hwy) and _highway_types(hwy) <= MOTORBIKE_BANNED
+        for u, v, k, data in motor.edges(keys=True, data=True)
+        if (
+            _highway_types(data.get("highway"))
+            and _highway_types(data.get("highway")) <= MOTORBIKE_BANNED
+        )
+        or data.get(MOTOR_SPEED_ATTR) == 0
     ]
     motor.remove_edges_from(banned)
     if banned or extra["edges"]:
@@ -336,6 +348,8 @@ def motorbike_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
         )
         if data.get(_osm.MOTORBIKE_ONLY_TAG):
             speed = min(speed, GANG_SPEED_KMH)  # a gang: slow whatever its tag
+        if data.get(MOTOR_SPEED_ATTR):  # a line layer's class speed (roads.json)
+            speed = float(data[MOTOR_SPEED_ATTR])
         data["speed_kph"] = speed
         data["travel_time"] = float(data["length"]) / (speed / 3.6)
     motor.graph["profile"] = "motor"
