@@ -11,7 +11,12 @@ import-demo`` (made-up counts per kelurahan: data karangan), ``coverage sweeps -
 - **expected**: persons the sweeps expect (25% of each area's gap, capped by the day's cards);
 - **planned**: persons on the plan's sweep stops (the parts of split sweeps added up), and the
   home-visit persons planned alongside;
-- **closed**: planned sweep persons as a share of the city's gap and of the swept areas' gap.
+- **closed**: planned sweep persons as a share of the city's gap and of the swept areas' gap;
+- **pushed**: the same week is planned first *without* the sweeps (the home visits alone);
+  home visits of the urgent categories (sakit, disabilitas, darurat) that the sweeps moved to
+  a later day or out of the week are counted (``urgent_home_later``; of them out of the week:
+  ``urgent_home_out_of_week``), and so are the lansia visits (``lansia_home_later``), with the
+  home-visit persons planned without the sweeps.
 
     .venv/bin/python bench/coverage_week.py [--top 10] [--days 5]
 
@@ -69,6 +74,25 @@ def next_monday(today: dt.date) -> dt.date:
     return today + dt.timedelta(days=7 - today.weekday())
 
 
+URGENT = frozenset({"sakit", "disabilitas", "darurat"})
+
+
+def latest_plan(session: Any) -> models.Plan:
+    plan = session.scalars(select(models.Plan).order_by(models.Plan.id.desc())).first()
+    assert plan is not None
+    return plan
+
+
+def home_dates(plan: models.Plan) -> dict[int, tuple[dt.date, int]]:
+    """Request id -> (day, persons) of each home visit (not a sweep) on the plan."""
+    return {
+        stop.request_id: (route.route_date, int(stop.request.persons or 1))
+        for route in plan.routes
+        for stop in route.stops
+        if stop.request.channel != "sweep"
+    }
+
+
 def measure(app: Flask, top: int, days: int) -> dict[str, Any]:
     from outreach.coverage import coverage_report
 
@@ -83,13 +107,16 @@ def measure(app: Flask, top: int, days: int) -> dict[str, Any]:
         report = coverage_report(session, office)
         gap_city = report.not_recorded
         gaps = {a.area_id: a.remaining for a in report.kelurahan}
-    run(app, "coverage", "sweeps", "--top", str(top))
     start = next_monday(dt.date.today())
+    run(app, "plan", "--date", start.isoformat(), "--days", str(days))
+    with app.app_context():
+        alone = home_dates(latest_plan(get_session()))
+    run(app, "coverage", "sweeps", "--top", str(top))
     plan_out = run(app, "plan", "--date", start.isoformat(), "--days", str(days))
     with app.app_context():
         session = get_session()
-        plan = session.scalars(select(models.Plan).order_by(models.Plan.id.desc())).first()
-        assert plan is not None
+        plan = latest_plan(session)
+        mixed = home_dates(plan)
         sweeps = session.scalars(
             select(models.ServiceRequest).where(models.ServiceRequest.channel == "sweep")
         ).all()
@@ -109,6 +136,18 @@ def measure(app: Flask, top: int, days: int) -> dict[str, Any]:
                 else:
                     home_persons += persons
         team_days = len(plan.routes)
+        categories = dict(
+            session.execute(select(models.ServiceRequest.id, models.ServiceRequest.category)).all()
+        )
+        later = {
+            req_id
+            for req_id, (day, _) in alone.items()
+            if req_id not in mixed or mixed[req_id][0] > day
+        }
+        urgent_later = [r for r in later if categories.get(r) in URGENT]
+        urgent_out = [r for r in urgent_later if r not in mixed]
+        why = {u.request_id: u.reason for u in plan.unassigned}
+        urgent_out_reasons = sorted(f"{categories[r]}: {why.get(r, '?')}" for r in urgent_out)
     return {
         "start": start.isoformat(),
         "days": days,
@@ -121,6 +160,15 @@ def measure(app: Flask, top: int, days: int) -> dict[str, Any]:
         "planned_sweep_persons": sweep_persons,
         "planned_sweep_stops": sweep_stops,
         "planned_home_persons": home_persons,
+        "home_persons_without_sweeps": sum(p for _, p in alone.values()),
+        "urgent_home_visits_without_sweeps": sum(1 for r in alone if categories.get(r) in URGENT),
+        "urgent_home_later": len(urgent_later),
+        "urgent_home_out_of_week": len(urgent_out),
+        "urgent_home_out_reasons": urgent_out_reasons,
+        "urgent_home_days_later": sorted(
+            (mixed[r][0] - alone[r][0]).days for r in urgent_later if r in mixed
+        ),
+        "lansia_home_later": sum(1 for r in later if categories.get(r) == "lansia"),
         "planned_per_area": dict(sorted(per_area.items(), key=lambda kv: -kv[1])),
         "closed_share_of_city_gap": round(sweep_persons / gap_city, 4) if gap_city else 0,
         "closed_share_of_swept_gap": round(sweep_persons / gap_swept, 4) if gap_swept else 0,

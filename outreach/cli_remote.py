@@ -40,7 +40,7 @@ def region_no_signal(code: str, on: bool) -> None:
 @click.option(
     "--overnight/--no-overnight",
     default=None,
-    help="Two-day trips with a night away (not supported yet: --overnight is refused).",
+    help="Plan a far cluster a day trip cannot serve as two days with a night near it.",
 )
 @one_line_errors
 @office_option

@@ -364,6 +364,11 @@ class PlanRules:
     cluster_fill: float = 0.8
     # Sites at least this urgent are always handed to the solver on a day they can be served.
     must_priority: int = 90
+    # Share of the plan's team-days that may be devoted to a big collective visit (a sweep, a
+    # letter to an RW hall or school, kolektif, at least COLLECTIVE_DAY_PERSONS persons) the
+    # day solver left waiting: the team records there and visits homes near it with the time
+    # left (outreach.planning.engine). 0: never.
+    collective_share: float = 0.25
     # Plan points the road network does not reach with the straight-line estimate (True), or
     # leave them out for a coordinator to check the location (False). Ignored when the whole
     # matrix is an estimate (no road graph loaded).
@@ -450,6 +455,17 @@ class PlannedRoute:
     persons: int = 0
     cards: int = 0
     locked: bool = False  # an approved route kept as it was
+    # Overnight trips (outreach.planning.trips): day 1 ends at the lodging near its last stop
+    # (no way back: ``return_*`` are 0 and ``end_s`` is the last departure, or the end of a
+    # break taken there); day 2 leaves from the lodging near site ``lodging_site_id`` (day 1's
+    # last stop) at the shift start instead of the team's start point.
+    ends_at_lodging: bool = False
+    lodging_site_id: int | None = None
+
+    @property
+    def starts_from_lodging(self) -> bool:
+        """True for the later day of an overnight trip (it leaves from the lodging)."""
+        return self.lodging_site_id is not None
 
     @property
     def travel_s(self) -> int:

@@ -511,6 +511,13 @@ class Route(Base):
     # Last leg (back to the office) as [[lon, lat], ...]; other legs sit on their stops.
     return_geometry: Mapped[list[Any]] = mapped_column(JSON, default=list)
     breaks: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"start","end","label"}]
+    # Overnight trips (outreach.planning.trips): the first day ends at the lodging near its
+    # last stop (no way back, ``return_geometry`` empty); the second day leaves from the
+    # lodging near the planner's site ``lodging_site_id`` (a request id, or a split part's
+    # id). ``lodging_area``: the kelurahan / desa of the lodging, for the sheets.
+    ends_at_lodging: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    lodging_site_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    lodging_area: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     plan: Mapped[Plan] = relationship(back_populates="routes")
     team: Mapped[Team] = relationship()

@@ -329,14 +329,14 @@ def set_far_trips(
     """Set the office's far-trip settings (``settings["planning"]``); None leaves one unchanged.
 
     ``far_trip_minutes``: one-way drive from the office above which a site is planned as a far
-    trip (:mod:`outreach.planning.trips`). ``overnight_trips`` cannot be turned on yet: the
-    route timer, the checker and the route records assume every route ends at the office.
+    trip (:mod:`outreach.planning.trips`). ``overnight_trips``: a far cluster a day trip cannot
+    serve is planned as two consecutive days of one team with a night near the cluster.
     Returns the settings now in force.
 
     Raises
     ------
     SettingsError
-        For minutes out of range, or overnight trips turned on.
+        For minutes out of range.
     """
     from outreach.planning.trips import (
         MAX_FAR_TRIP_MINUTES,
@@ -352,15 +352,12 @@ def set_far_trips(
             f"{MAX_FAR_TRIP_MINUTES} menit sekali jalan."
         )
         raise SettingsError(msg, field="far_trip_minutes")
-    if overnight_trips:
-        msg = "Perjalanan menginap belum didukung: setiap tim kembali ke kantor pada hari itu."
-        raise SettingsError(msg, field="overnight_trips")
     settings: dict[str, Any] = dict(office.settings or {})
     planning = dict(settings.get("planning") or {})
     if far_trip_minutes is not None:
         planning["far_trip_minutes"] = far_trip_minutes
     if overnight_trips is not None:
-        planning["overnight_trips"] = False
+        planning["overnight_trips"] = bool(overnight_trips)
     settings["planning"] = planning
     office.settings = settings  # a new dict, so SQLAlchemy sees the JSON column change
     return far_trip_settings(settings)

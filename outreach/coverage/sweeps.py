@@ -14,6 +14,7 @@ Where
     sweep is placed at the kelurahan's representative point snapped to the nearest road when a
     road model is given; its location source is ``kelurahan`` (the request page asks the
     coordinator to confirm it, and the point can be moved there to the hall actually used).
+    Its street reads "Kantor kelurahan (lokasi perlu dikonfirmasi)" (:func:`sweep_street`).
 
 A kelurahan that already has an open sweep (baru, terverifikasi, terjadwal) is skipped, so
 running the command twice creates nothing new.
@@ -77,6 +78,17 @@ def sweep_persons(remaining: int, capacity: int) -> int:
 
 def _place_name(kel: models.Kelurahan) -> str:
     return f"{'Desa' if kel.jenis == 'desa' else 'Kel.'} {kel.name}"
+
+
+def sweep_street(kel: models.Kelurahan) -> str:
+    """The street line of a sweep: the area's office, not yet confirmed.
+
+    It does not repeat the kelurahan's name: every address line adds it (``Kel. Kricak``), and
+    the route sheet the kecamatan, so a stop reads "Kantor kelurahan (lokasi perlu
+    dikonfirmasi), Kel. Kricak, Kec. Tegalrejo". The coordinator replaces it with the hall
+    actually used when moving the point on the request page.
+    """
+    return f"Kantor {'desa' if kel.jenis == 'desa' else 'kelurahan'} (lokasi perlu dikonfirmasi)"
 
 
 def create_sweeps(
@@ -178,8 +190,11 @@ def _sweep_request(
         applicant_name=office.name,
         applicant_relation="penyisiran",
         person_name=f"Jemput bola {place}",
-        address_street=f"Tempat umum di {place} (kantor kelurahan, balai RW, masjid atau sekolah)",
-        landmark="Titik kelurahan: geser ke tempat yang dipakai",
+        address_street=sweep_street(kel),
+        landmark=(
+            "Titik kelurahan: geser ke tempat yang dipakai, mis. kantor kelurahan, balai RW, "
+            "masjid atau sekolah"
+        ),
         kecamatan_id=kel.kecamatan_id,
         kelurahan_id=kel.id,
         lon=kel.rep_lon,

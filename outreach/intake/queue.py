@@ -263,10 +263,15 @@ def _priority(
     attempts: int | None,
     today: dt.date,
     tz: dt.tzinfo,
+    *,
+    persons: int | None = 1,
+    letter_id: int | None = None,
 ) -> tuple[int, int]:
     """(priority, waiting days) the way the planner scores a request on ``today``.
 
     ``since`` is a stored UTC time; the days are counted on the office's calendar (``tz``).
+    A collective visit (category kolektif, or from a letter) gets its persons points, as in
+    :func:`outreach.planning.records.site_for`.
     """
     waited = waiting_days(since.replace(tzinfo=dt.UTC).astimezone(tz), today)
     value = priority_for(
@@ -274,6 +279,8 @@ def _priority(
         waiting_days=waited,
         days_to_deadline=None if deadline is None else (deadline - today).days,
         attempts=int(attempts or 0),
+        persons=max(1, int(persons or 1)),
+        collective=category == "kolektif" or letter_id is not None,
     )
     return value, waited
 
@@ -336,6 +343,8 @@ def list_queue(
                     request.created_at,
                     request.deadline,
                     request.attempts,
+                    request.persons,
+                    request.letter_id,
                 ),
                 office_id,
                 filters,
@@ -352,6 +361,8 @@ def list_queue(
                         row.attempts,
                         today,
                         tz,
+                        persons=row.persons,
+                        letter_id=row.letter_id,
                     ),
                     row.created_at,
                     row.id,
@@ -385,7 +396,14 @@ def list_queue(
     for request_id in ids:
         row = loaded[request_id]
         value, waited = _priority(
-            row.category, row.verified_at or row.created_at, row.deadline, row.attempts, today, tz
+            row.category,
+            row.verified_at or row.created_at,
+            row.deadline,
+            row.attempts,
+            today,
+            tz,
+            persons=row.persons,
+            letter_id=row.letter_id,
         )
         rows.append(QueueRow(request=row, priority=value, waiting_days=waited))
     return QueuePage(rows=rows, total=total, page=page, page_size=page_size, filters=filters)

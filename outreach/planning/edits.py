@@ -190,6 +190,10 @@ def move_stop(
     kept = _kept_team_days(session, plan)
     _refuse_kept(kept, source.team_id, source.route_date, source.team.name)
     _refuse_kept(kept, team.id, day, team.name)
+    _refuse_overnight(source)
+    _refuse_overnight(
+        next((r for r in plan.routes if r.team_id == team.id and r.route_date == day), None)
+    )
     rules = rules_for(office)
     spec = team_spec(team)
     if team_day(spec, day, rules) is None:
@@ -279,6 +283,7 @@ def remove_stop(
     office = _office(session, plan)
     route = stop.route
     _refuse_kept(_kept_team_days(session, plan), route.team_id, route.route_date, route.team.name)
+    _refuse_overnight(route)
     left: PlannedRoute | None = None
     if len(route.stops) > 1:
         frame = _frame(travel, plan, office, days={route.route_date}, extra=[])
@@ -551,6 +556,15 @@ def _refuse_kept(
             f"Rute {name} pada {format_date(day)} sudah disetujui sebelumnya dan dipertahankan "
             "dalam rencana ini; buat rencana dengan pilihan merencanakan ulang rute yang sudah "
             "disetujui untuk mengubahnya."
+        )
+
+
+def _refuse_overnight(route: models.Route | None) -> None:
+    """Refuse to edit a day of an overnight trip (its two days are planned together)."""
+    if route is not None and (route.ends_at_lodging or route.lodging_site_id is not None):
+        _refuse(
+            f"Rute {route.team.name} pada {format_date(route.route_date)} adalah bagian dari "
+            "perjalanan menginap dan tidak dapat diubah di sini; rencanakan ulang kedua harinya."
         )
 
 

@@ -16,6 +16,12 @@ How a plan is made (cluster first, route each day):
    every team working that day (:mod:`~outreach.planning.solver`, VROOM by default), then each
    route timed (:mod:`~outreach.planning.timing`) and finished deterministically
    (:mod:`~outreach.planning.polish`). What a day leaves is offered to the next.
+   A big collective visit (kolektif, 20 persons or more: a sweep, a letter to an RW hall or a
+   school) the day's solve left out although it has waited a month (or must be served) gets a
+   team-day of its own, with the home visits nearest to it in the time left, and the rest of
+   the day is solved again -- at most ``PlanRules.collective_share`` (a quarter) of the plan's
+   team-days. The solver sums priority per visit, so a 250-minute sweep loses to the six or
+   seven home visits it displaces at any priority; without this it could wait for ever.
 4. Every site still left gets one reason: a capacity reason with the date it is expected
    (a queue estimate from the throughput the plan achieved) when it was a candidate or was
    deferred by capacity on some day, else the day-level reason seen most often.
@@ -31,16 +37,20 @@ while per-day candidate selection enforces it exactly.
 
 Approved routes handed in as ``problem.locked`` are copied unchanged; their team-days take no
 new work, their sites are not planned again and their cards count against the day's capacity.
+A kept route that ends at a lodging (day 1 of an overnight trip, :mod:`~outreach.planning.trips`)
+whose second day is planned again: the team's route that day leaves from the lodging (with
+the far sites still waiting, solved for that team alone) and the team takes no near work.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -50,6 +60,7 @@ from outreach.domain import (
     LonLat,
     PlannedRoute,
     PlanResult,
+    PlanRules,
     Site,
     TravelMatrix,
     UnassignedSite,
@@ -65,9 +76,10 @@ from outreach.planning.expected import first_servable_day, home_days_without_tea
 from outreach.planning.polish import polish_route, relabel_interchangeable
 from outreach.planning.portfolio import BudgetedSolver
 from outreach.planning.prechecks import Finding, check_site, check_site_on_day
+from outreach.planning.priority import CATEGORY_BASE, persons_points
 from outreach.planning.problem import Legs, PlanningProblem, PointIndex, problem_points
 from outreach.planning.reasons import ALL_TEAM_DAYS_KEPT, Reason, describe, format_date
-from outreach.planning.selection import select_candidates
+from outreach.planning.selection import is_must, select_candidates
 from outreach.planning.solver import (
     RoutingProblem,
     RoutingSolver,
@@ -76,7 +88,7 @@ from outreach.planning.solver import (
     SolverVehicle,
 )
 from outreach.planning.timing import schedule_route
-from outreach.planning.trips import FarTripPlanner, FarTrips, SolveFn
+from outreach.planning.trips import FarTripPlanner, FarTrips, NextDay, SolveFn, fit_cards
 from outreach.planning.vroom_adapter import VroomSolver
 
 #: ``progress(done, total, text)``: called as the planner works (e.g. before each day).
@@ -91,6 +103,11 @@ _DAY_REASON_ORDER = (
     Reason.PINNED_OTHER_DAY,
 )
 _CAPACITY = (Reason.DAY_FULL, Reason.CARD_CAPACITY_FULL)
+#: Persons from which a kolektif site may get a team-day of its own (``collective_share``),
+#: once it has waited a month (or must be served that day).
+COLLECTIVE_DAY_PERSONS = 20
+COLLECTIVE_LONG_WAIT_POINTS = 10
+_FILL = (0.8, 0.5, 0.0)  # share of a collective day's time left offered to nearby home visits
 _DEFAULT_TEAM_DAY_S = 6 * 3600
 
 
@@ -118,13 +135,21 @@ def _routing_problem(
     day: dt.date,
     index: PointIndex,
     matrix: TravelMatrix,
+    *,
+    start_rows: Mapping[int, int] | None = None,
+    free_end: bool = False,
 ) -> RoutingProblem:
-    """The day as a solver problem over a sub-matrix (office, team starts, candidates)."""
+    """The day as a solver problem over a sub-matrix (office, team starts, candidates).
+
+    ``start_rows`` overrides teams' start rows (the lodging of an overnight trip); with
+    ``free_end`` the vehicles end at an extra point every travel time to which is zero, so a
+    route ends at its last visit (day 1 of an overnight trip).
+    """
+    starts = {td.team.id: index.team_start[td.team.id] for td in team_days}
+    starts.update(start_rows or {})
     rows: list[int] = [index.depot]
     local: dict[int, int] = {index.depot: 0}
-    for row in [index.team_start[td.team.id] for td in team_days] + [
-        index.site_row[s.id] for s in sites
-    ]:
+    for row in [starts[td.team.id] for td in team_days] + [index.site_row[s.id] for s in sites]:
         if row not in local:
             local[row] = len(rows)
             rows.append(row)
@@ -135,11 +160,12 @@ def _routing_problem(
     code = {name: i + 1 for i, name in enumerate(vocabulary)}
     pin_base = len(code) + 1  # one private skill per team, for sites pinned to it
     pin = {td.team.id: pin_base + i for i, td in enumerate(team_days)}
+    end = len(rows) if free_end else 0  # the cost-free end point follows the real ones
     vehicles = tuple(
         SolverVehicle(
             id=td.team.id,
-            start_index=local[index.team_start[td.team.id]],
-            end_index=0,
+            start_index=local[starts[td.team.id]],
+            end_index=end,
             window=(td.start_s, td.return_by_s),
             skills=frozenset({code[s] for s in td.team.skills} | {pin[td.team.id]}),
             breaks=tuple(
@@ -170,37 +196,57 @@ def _routing_problem(
             )
         )
     others = sorted({td.team.profile for td in team_days} - {CAR})
+
+    def cut(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        part = values[sub]
+        return np.pad(part, ((0, 1), (0, 1))) if free_end else part
+
     return RoutingProblem(
-        durations=matrix.durations_s[sub],
-        distances=matrix.distances_m[sub],
+        durations=cut(matrix.durations_s),
+        distances=cut(matrix.distances_m),
         jobs=tuple(jobs),
         vehicles=vehicles,
-        profile_durations={p: matrix.for_profile(p).durations_s[sub] for p in others},
-        profile_distances={p: matrix.for_profile(p).distances_m[sub] for p in others},
+        profile_durations={p: cut(matrix.for_profile(p).durations_s) for p in others},
+        profile_distances={p: cut(matrix.for_profile(p).distances_m) for p in others},
     )
 
 
 def _time_route(
-    td: TeamDay, order: Sequence[Site], index: PointIndex, matrix: TravelMatrix
+    td: TeamDay,
+    order: Sequence[Site],
+    index: PointIndex,
+    matrix: TravelMatrix,
+    *,
+    start_row: int | None = None,
+    end_at_last: bool = False,
 ) -> PlannedRoute | None:
     return schedule_route(
         td,
         order,
         rows=[index.site_row[s.id] for s in order],
-        start_row=index.team_start[td.team.id],
+        start_row=index.team_start[td.team.id] if start_row is None else start_row,
         depot_row=index.depot,
         matrix=matrix,
+        end_at_last=end_at_last,
     )
 
 
 def _repair(
-    td: TeamDay, order: Sequence[Site], index: PointIndex, matrix: TravelMatrix
+    td: TeamDay,
+    order: Sequence[Site],
+    index: PointIndex,
+    matrix: TravelMatrix,
+    *,
+    start_row: int | None = None,
+    end_at_last: bool = False,
 ) -> PlannedRoute | None:
     """Keep the solver's order but only the visits that still time out (a safety net)."""
     kept: list[Site] = []
     best: PlannedRoute | None = None
     for site in order:
-        trial = _time_route(td, [*kept, site], index, matrix)
+        trial = _time_route(
+            td, [*kept, site], index, matrix, start_row=start_row, end_at_last=end_at_last
+        )
         if trial is not None:
             kept.append(site)
             best = trial
@@ -241,6 +287,49 @@ def _solve_day(
             )
         )
     return relabel_interchangeable(routes, team_days, start_rows=index.team_start, sites=by_site)
+
+
+def _solve_leg(
+    day: dt.date,
+    td: TeamDay,
+    sites: Sequence[Site],
+    index: PointIndex,
+    matrix: TravelMatrix,
+    solver: RoutingSolver,
+    *,
+    lodging_site_id: int | None,
+    to_lodging: bool,
+) -> PlannedRoute | None:
+    """One team-day of an overnight trip: from the lodging (day 2) or to it (day 1)."""
+    if not sites:
+        return None
+    start_row = (
+        index.team_start[td.team.id] if lodging_site_id is None else index.site_row[lodging_site_id]
+    )
+    problem = _routing_problem(
+        [td], sites, day, index, matrix, start_rows={td.team.id: start_row}, free_end=to_lodging
+    )
+    by_site = {s.id: s for s in sites}
+    for solved in solver.solve(problem).routes:
+        order = [by_site[j] for j in solved.job_ids]
+        timed = _time_route(
+            td, order, index, matrix, start_row=start_row, end_at_last=to_lodging
+        ) or _repair(td, order, index, matrix, start_row=start_row, end_at_last=to_lodging)
+        if timed is None:
+            return None
+        if not to_lodging:  # polishing assumes the way back to the office
+            timed = polish_route(
+                td,
+                timed,
+                by_site,
+                rows=index.site_row,
+                start_row=start_row,
+                depot_row=index.depot,
+                durations=matrix.for_profile(td.team.profile).durations_s,
+                timer=lambda t, o: _time_route(t, o, index, matrix, start_row=start_row),
+            )
+        return dataclasses.replace(timed, lodging_site_id=lodging_site_id)
+    return None
 
 
 def _work_estimates(
@@ -338,12 +427,15 @@ def _with_geometry(
         return cache[(a, b, profile)]
 
     prev = index.team_start[route.team_id]
+    if route.lodging_site_id is not None:
+        prev = index.site_row[route.lodging_site_id]
     stops = []
     for stop in route.stops:
         row = index.site_row[stop.site_id]
         stops.append(dataclasses.replace(stop, geometry=leg(prev, row)))
         prev = row
-    return dataclasses.replace(route, stops=tuple(stops), return_geometry=leg(prev, index.depot))
+    back = () if route.ends_at_lodging else leg(prev, index.depot)
+    return dataclasses.replace(route, stops=tuple(stops), return_geometry=back)
 
 
 def plan_routes(
@@ -468,58 +560,177 @@ def plan_routes(
     prepared = time.perf_counter()
 
     routes: list[PlannedRoute] = list(problem.locked)
+    # Overnight trips: second days already planned (team and cards taken), by date; and the
+    # lodging a kept first day left each team at, by (team, next date).
+    second_days: dict[dt.date, list[PlannedRoute]] = {}
+    from_lodging = {
+        (r.team_id, r.day + dt.timedelta(days=1)): r.stops[-1].site_id
+        for r in problem.locked
+        if r.ends_at_lodging and r.stops
+    }
+
+    def room_on(day: dt.date) -> int | None:
+        """Cards the printer can still take on ``day`` (``None``: no limit)."""
+        if rules.daily_card_capacity is None:
+            return None
+        locked_cards = sum(r.cards for r in problem.locked if r.day == day)
+        printed = problem.cards_printed.get(day, 0) + sum(r.cards for r in second_days.get(day, ()))
+        return max(0, rules.daily_card_capacity - locked_cards - printed)
+
+    overnight = trips is not None and trips.rules.overnight
+    far_ids = trips.far_ids if trips is not None else frozenset()
     solve_s = 0.0
+    team_days_seen = collective_days = 0
     for day_index, day in enumerate(problem.dates):
         if progress is not None:
             progress(day_index, len(problem.dates), _day_text(day, day_index, problem.dates))
-        tds = team_days[day]
+        away = {r.team_id for r in second_days.get(day, ())}  # on the second day of a trip
+        tds = [td for td in team_days[day] if td.team.id not in away]
         available: list[Site] = []
+        # Far sites no day trip can reach and come back from (too long alone): an overnight
+        # trip may still serve them; if none does, their reason stays "too long".
+        overnight_only: list[Site] = []
         for site in pool:
             finding = check_site_on_day(site, day, team_days=tds, index=index, matrix=matrix)
             if finding is None:
                 available.append(site)
             else:
                 ledger.day_findings.setdefault(site.id, []).append(finding)
-        cards_left = None
-        if rules.daily_card_capacity is not None:
-            locked_cards = sum(r.cards for r in problem.locked if r.day == day)
-            printed = problem.cards_printed.get(day, 0)
-            cards_left = max(0, rules.daily_card_capacity - locked_cards - printed)
+                if finding.reason == Reason.TOO_LONG and overnight and site.id in far_ids:
+                    overnight_only.append(site)
+        only_ids = {s.id for s in overnight_only}
+        cards_left = room_on(day)
         trip_routes: list[PlannedRoute] = []
+        staying = [td for td in tds if (td.team.id, day) in from_lodging]
+        if staying:  # kept first days of overnight trips: the team leaves from the lodging
+            tds = [td for td in tds if td not in staying]
+            t0 = time.perf_counter()
+            for td in staying:
+                lodging = from_lodging[(td.team.id, day)]
+                far = trips.far_ids if trips is not None else frozenset(s.id for s in available)
+                cands = [
+                    s
+                    for s in [*available, *overnight_only]
+                    if s.id in far
+                    and s.pinned_team_id in (None, td.team.id)
+                    and s.needs <= td.team.skills
+                ]
+                back = _solve_leg(
+                    day,
+                    td,
+                    fit_cards(cands, cards_left),
+                    index,
+                    matrix,
+                    engine,
+                    lodging_site_id=lodging,
+                    to_lodging=False,
+                )
+                if back is None:
+                    notes.append(_lodging_note(td, day))
+                    continue
+                trip_routes.append(back)
+                taken = {s.site_id for s in back.stops}
+                available = [s for s in available if s.id not in taken]
+                overnight_only = [s for s in overnight_only if s.id not in taken]
+                if cards_left is not None:
+                    cards_left = max(0, cards_left - back.cards)
+            solve_s += time.perf_counter() - t0
+        next_routes: list[PlannedRoute] = []
         if trips is not None:  # far clusters first, each on a team-day of its own
             t0 = time.perf_counter()
+            following = day + dt.timedelta(days=1)
+            next_day = (
+                NextDay(
+                    {
+                        td.team.id: td
+                        for td in team_days[following]
+                        if (td.team.id, following) not in from_lodging
+                    },
+                    room_on(following),
+                    tuple(s for s in pool if s.pinned_date == following and s.id in far_ids),
+                )
+                if following in team_days
+                else None
+            )
             day_trips = trips.plan_day(
                 day,
                 tds,
-                available,
+                [*available, *overnight_only],
                 cards_left=cards_left,
                 solve=_one_team_solver(day, index, matrix, engine),
+                next_day=next_day,
+                leg=lambda td, sites, lodging, to_lodging: _solve_leg(
+                    td.day,
+                    td,
+                    sites,
+                    index,
+                    matrix,
+                    engine,
+                    lodging_site_id=lodging,
+                    to_lodging=to_lodging,
+                ),
             )
             solve_s += time.perf_counter() - t0
-            trip_routes = list(day_trips.routes)
-            tds, available = list(day_trips.team_days), list(day_trips.sites)
-            ledger.capacity.update(day_trips.deferred)
+            trip_routes += day_trips.routes
+            next_routes = list(day_trips.next_routes)
+            if next_routes:
+                second_days.setdefault(following, []).extend(next_routes)
+            tds = list(day_trips.team_days)
+            available = [s for s in day_trips.sites if s.id not in only_ids]
+            ledger.capacity.update(
+                {k: v for k, v in day_trips.deferred.items() if k not in only_ids}
+            )
             if cards_left is not None:
                 cards_left = max(0, cards_left - day_trips.cards)
-        selection = select_candidates(
-            available,
-            day,
+        team_days_seen += len(tds)
+        factor = (
+            rules.candidate_factor if day == problem.dates[-1] else rules.candidate_factor_early
+        )
+        select = functools.partial(
+            select_candidates,
+            day=day,
             group=group,
             group_gap=gaps,
             work_s=work,
-            capacity_s=float(sum(td.working_s for td in tds)),
-            cards_left=cards_left,
-            candidate_factor=(
-                rules.candidate_factor if day == problem.dates[-1] else rules.candidate_factor_early
-            ),
+            candidate_factor=factor,
             must_priority=rules.must_priority,
         )
-        ledger.capacity.update(selection.deferred)
+        selection = select(
+            available, capacity_s=float(sum(td.working_s for td in tds)), cards_left=cards_left
+        )
         t0 = time.perf_counter()
         solved = _solve_day(day, tds, selection.candidates, index, matrix, engine)
+        if collective_days + 1 <= rules.collective_share * team_days_seen + 1e-9:
+            # A big collective visit the day's solve left out gets a team-day of its own.
+            served_now = {s.site_id for r in solved for s in r.stops}
+            dropped = [
+                s
+                for s in selection.candidates
+                if _is_big_collective(s)
+                and s.id not in served_now
+                and (_waited_long(s) or is_must(s, day, rules.must_priority))
+            ]
+            kept = _collective_day(
+                day, tds, dropped, available, rules, work, index, matrix, engine, cards_left
+            )
+            if kept is not None:
+                collective_days += 1
+                trip_routes.append(kept)
+                done = {s.site_id for s in kept.stops}
+                tds = [td for td in tds if td.team.id != kept.team_id]
+                available = [s for s in available if s.id not in done]
+                if cards_left is not None:
+                    cards_left = max(0, cards_left - kept.cards)
+                selection = select(
+                    available,
+                    capacity_s=float(sum(td.working_s for td in tds)),
+                    cards_left=cards_left,
+                )
+                solved = _solve_day(day, tds, selection.candidates, index, matrix, engine)
+        ledger.capacity.update(selection.deferred)
         day_routes = trip_routes + solved
         solve_s += time.perf_counter() - t0
-        served = {s.site_id for r in day_routes for s in r.stops}
+        served = {s.site_id for r in [*day_routes, *next_routes] for s in r.stops}
         for site in selection.candidates:
             if site.id not in served:
                 ledger.capacity[site.id] = Reason.DAY_FULL
@@ -531,7 +742,7 @@ def plan_routes(
             for site_id, reason in selection.deferred.items():
                 if reason == Reason.CARD_CAPACITY_FULL and used + cards_of[site_id] <= cards_left:
                     ledger.capacity[site_id] = Reason.DAY_FULL
-        routes.extend(day_routes)
+        routes.extend([*day_routes, *next_routes])
         pool = [s for s in pool if s.id not in served]
 
     new_routes = [r for r in routes if not r.locked]
@@ -610,11 +821,104 @@ def plan_routes(
     )
 
 
+def _is_big_collective(site: Site) -> bool:
+    return site.category == "kolektif" and site.persons >= COLLECTIVE_DAY_PERSONS
+
+
+def _waited_long(site: Site) -> bool:
+    """Urgency points beyond its category and size (waiting, deadline, failed attempts) >= 10.
+
+    Ten points is a month of waiting (:mod:`outreach.planning.priority`), the far trips' rule
+    too. A part of a split visit counts its own persons, so it reads a little more urgent.
+    """
+    base = CATEGORY_BASE.get(site.category, CATEGORY_BASE["lainnya"])
+    return site.priority - base - persons_points(site.persons) >= COLLECTIVE_LONG_WAIT_POINTS
+
+
+def _collective_day(
+    day: dt.date,
+    tds: Sequence[TeamDay],
+    dropped: Sequence[Site],
+    available: Sequence[Site],
+    rules: PlanRules,
+    work: dict[int, float],
+    index: PointIndex,
+    matrix: TravelMatrix,
+    engine: RoutingSolver,
+    cards_left: int | None,
+) -> PlannedRoute | None:
+    """A team-day devoted to a big collective visit the day's solve ``dropped``, or None.
+
+    The day solver maximises summed priority: a 40-person sweep (250 minutes) loses to the six
+    or seven home visits it displaces, whatever its priority. So one team gets the most urgent
+    dropped visit (must-visits first, then by priority) and, with the time left, the home
+    visits nearest to it (80 % of that time, 50 % if the solver would drop the collective visit
+    to fit them, else none). ``None`` when nothing was dropped or no team can take it.
+    """
+    big = sorted(
+        dropped, key=lambda s: (not is_must(s, day, rules.must_priority), -s.priority, s.id)
+    )
+    if cards_left is not None:
+        big = [s for s in big if s.cards <= cards_left]
+    if not big:
+        return None
+    site = big[0]
+    teams = [
+        td
+        for td in tds
+        if site.needs <= td.team.skills
+        and site.pinned_team_id in (None, td.team.id)
+        and td.working_s >= work.get(site.id, site.service_s)
+    ]
+    if not teams:
+        return None
+    td = max(teams, key=lambda t: (t.working_s, -t.team.id))
+    row = index.site_row[site.id]
+    dur = matrix.for_profile(td.team.profile).durations_s
+    others = sorted(
+        (
+            s
+            for s in available
+            if s.id != site.id
+            and not _is_big_collective(s)
+            and s.needs <= td.team.skills
+            and s.pinned_team_id in (None, td.team.id)
+        ),
+        key=lambda s: (int(dur[row, index.site_row[s.id]]), s.id),
+    )
+    drive = float(dur[index.team_start[td.team.id], row] + dur[row, index.depot])
+    left_s = td.working_s - float(site.service_s) - drive
+    for fill in _FILL:
+        chosen: list[Site] = [site]
+        used, cards = 0.0, site.cards
+        for other in others:
+            cost = work.get(other.id, float(other.service_s))
+            if used + cost > fill * left_s:
+                break
+            if cards_left is not None and cards + other.cards > cards_left:
+                continue
+            chosen.append(other)
+            used += cost
+            cards += other.cards
+        for route in _solve_day(day, [td], chosen, index, matrix, engine):
+            if any(s.site_id == site.id for s in route.stops):
+                return route
+    return None
+
+
 def _one_team_solver(
     day: dt.date, index: PointIndex, matrix: TravelMatrix, engine: RoutingSolver
 ) -> SolveFn:
     """The day solver for one team-day and the given sites (a far trip)."""
     return lambda td, sites: _solve_day(day, [td], sites, index, matrix, engine)
+
+
+def _lodging_note(td: TeamDay, day: dt.date) -> str:
+    return (
+        f"{td.team.name} berangkat dari penginapan pada {format_date(day)} (rute hari "
+        "sebelumnya yang sudah disetujui berakhir di sana) tanpa kunjungan yang masih muat: "
+        "tim langsung kembali ke kantor dan tidak diberi kunjungan lain hari itu."
+    )
 
 
 def _day_text(day: dt.date, index: int, dates: Sequence[dt.date]) -> str:

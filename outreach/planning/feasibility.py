@@ -16,7 +16,12 @@ timing code: it re-reads every figure of every route from the matrix and the rul
   the team is back at the office before the break's latest start;
 - capacity: a team's ``max_stops``; the day's cards across all teams within the printer's
   capacity; route totals (persons, cards) add up;
-- locked (approved) routes come back unchanged.
+- locked (approved) routes come back unchanged;
+- overnight trips: a route that ends at a lodging (no way back) is the first day of a trip --
+  the same team's route of the next calendar day leaves from that lodging (its last stop);
+  a route leaving from a lodging follows such a route of the day before; a route ending away
+  from the office without the mark is reported (``ends_away``). Kept (approved) routes whose
+  other day is outside the plan are taken as they are.
 
 Each failure is a :class:`Violation`; a feasible plan gives an empty list.
 """
@@ -132,6 +137,13 @@ def _check_route(
     if [s.sequence for s in route.stops] != list(range(1, len(route.stops) + 1)):
         yield v("sequence", "stop sequence is not 1..n")
     prev_row = index.team_start[team.id]
+    if route.lodging_site_id is not None:
+        lodging_row = index.site_row.get(route.lodging_site_id)
+        if lodging_row is None:
+            if not route.locked:  # a kept route whose first day lies before the plan: as is
+                yield v("lodging_unknown", f"leaves from unknown site {route.lodging_site_id}")
+            return
+        prev_row = lodging_row
     prev_departure = route.start_s
     taken = {b.label: b for b in route.breaks}
     if len(taken) != len(route.breaks):
@@ -186,7 +198,12 @@ def _check_route(
         prev_row = row
         prev_departure = stop.departure_s
     back = int(dur[prev_row, index.depot])
-    if route.return_travel_s != back or route.return_distance_m != int(dist[prev_row, index.depot]):
+    back_m = int(dist[prev_row, index.depot])
+    if route.ends_at_lodging:
+        back = back_m = 0  # the night is spent near the last stop
+    elif route.return_travel_s == 0 and route.return_distance_m == 0 and back > 0:
+        yield v("ends_away", "the route ends away from the office without an overnight trip")
+    if route.return_travel_s != back or route.return_distance_m != back_m:
         yield v("return_leg", "return leg differs from the matrix")
     n = len(route.stops)
     _, problems = _check_gap(route, n + 1, prev_departure, route.end_s, back)
@@ -214,6 +231,49 @@ def _check_route(
             yield v("break_length", f"{label} lasts {took.end_s - took.start_s}")
     if route.persons != persons or route.cards != cards:
         yield v("totals", "persons / cards do not add up")
+
+
+def _check_overnight(result: PlanResult) -> Iterator[Violation]:
+    """Each overnight trip: day 1 ends at a lodging, the same team leaves from it the next day."""
+    by_key = {(r.team_id, r.day): r for r in result.routes}
+    for route in result.routes:
+        key = (route.team_id, route.day)
+        if route.ends_at_lodging and route.stops:
+            after = by_key.get((route.team_id, route.day + dt.timedelta(days=1)))
+            if after is None and not route.locked:
+                yield Violation(
+                    "lodging_no_next_day",
+                    "ends at a lodging but the team has no route the next day",
+                    *key,
+                )
+            elif after is not None and after.lodging_site_id != route.stops[-1].site_id:
+                yield Violation(
+                    "lodging_next_start",
+                    "the next day does not leave from this route's lodging (its last stop)",
+                    *key,
+                )
+        if route.lodging_site_id is not None:
+            before = by_key.get((route.team_id, route.day - dt.timedelta(days=1)))
+            if before is None:
+                if not route.locked:
+                    yield Violation(
+                        "lodging_no_first_day",
+                        "leaves from a lodging but the team has no route the day before",
+                        *key,
+                    )
+            elif not before.ends_at_lodging or not before.stops:
+                yield Violation(
+                    "lodging_start",
+                    "leaves from a lodging but the day before ends at the office",
+                    *key,
+                )
+            elif before.stops[-1].site_id != route.lodging_site_id:
+                yield Violation(
+                    "lodging_start",
+                    f"leaves from site {route.lodging_site_id}, not from the lodging of the day "
+                    f"before (site {before.stops[-1].site_id})",
+                    *key,
+                )
 
 
 def check_plan(
@@ -265,6 +325,7 @@ def check_plan(
         for day, cards in sorted(cards_by_day.items()):
             if cards > cap:
                 found.append(Violation("card_capacity", f"{cards} cards > {cap}", day=day))
+    found.extend(_check_overnight(result))
     for locked in problem.locked:
         if locked not in result.routes:
             found.append(

@@ -152,6 +152,8 @@ def insert_site(
     best: tuple[tuple[int, int, int, int], PlannedRoute, PlannedRoute | None] | None = None
     for td in capable_team_days(site, tds):
         old = current.get(td.team.id)
+        if old is not None and (old.ends_at_lodging or old.starts_from_lodging):
+            continue  # a day of an overnight trip: re-planned as a whole, not edited here
         order = [by_id[s.site_id] for s in old.stops] if old else []
         if td.team.max_stops is not None and len(order) + 1 > td.team.max_stops:
             continue
@@ -227,7 +229,7 @@ def displace_for(
         for route in day_routes:
             team = next((t for t in problem.teams if t.id == route.team_id), None)
             td = None if team is None else team_day(team, day, problem.rules)
-            if td is None:
+            if td is None or route.ends_at_lodging or route.starts_from_lodging:
                 continue
             first = (done or {}).get(route.team_id, 0)
             movable = [

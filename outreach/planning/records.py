@@ -246,6 +246,8 @@ def site_for(
             waiting_days=waiting_days(request.verified_at or request.created_at, on),
             days_to_deadline=to_deadline,
             attempts=int(request.attempts or 0),
+            persons=persons,
+            collective=collective,
         ),
         deadline=request.deadline,
         pinned_team_id=request.pinned_team_id,
@@ -400,13 +402,15 @@ def planned_route(
         end_s=end_s,
         stops=stops,
         breaks=breaks,
-        return_travel_s=end_s - last_departure,
+        return_travel_s=0 if route.ends_at_lodging else end_s - last_departure,
         return_distance_m=route.distance_m - sum(s.distance_m for s in stops),
         return_fallback=any(s.fallback for s in stops[-1:]),
         return_geometry=tuple((float(p[0]), float(p[1])) for p in route.return_geometry or ()),
         persons=sum(_stop_persons(s, (sites or {}).get(stop_site_id(s))) for s in route.stops),
         cards=sum(_stop_cards(s, (sites or {}).get(stop_site_id(s))) for s in route.stops),
         locked=locked,
+        ends_at_lodging=bool(route.ends_at_lodging),
+        lodging_site_id=route.lodging_site_id,
     )
 
 
@@ -439,7 +443,8 @@ def store_route(
     """Add ``route`` with its stops to ``plan`` as rows (not approved yet).
 
     ``sites`` (by id) gives each stop its request, part and persons; without it a stop's
-    site id is taken as the request's id.
+    site id is taken as the request's id. An overnight trip's marks are kept, with the
+    kelurahan / desa of its lodging (:func:`lodging_area`).
     """
     day = route.day
     row = models.Route(
@@ -456,10 +461,28 @@ def store_route(
         approved=False,
         return_geometry=geometry_json(route.return_geometry),
         breaks=[break_json(b) for b in route.breaks],
+        ends_at_lodging=route.ends_at_lodging,
+        lodging_site_id=route.lodging_site_id,
+        lodging_area=lodging_area(route, sites),
     )
     row.stops = [stop_row(day, s, (sites or {}).get(s.site_id)) for s in route.stops]
     plan.routes.append(row)
     return row
+
+
+def lodging_area(route: PlannedRoute, sites: Mapping[int, Site] | None) -> str:
+    """The kelurahan / desa of an overnight trip's lodging (``""``: none, or not known).
+
+    Day 1: its last stop's area; day 2: the area of the site it leaves from.
+    """
+    if route.lodging_site_id is not None:
+        site_id: int | None = route.lodging_site_id
+    elif route.ends_at_lodging and route.stops:
+        site_id = route.stops[-1].site_id
+    else:
+        return ""
+    site = (sites or {}).get(site_id) if site_id is not None else None
+    return "" if site is None else site.area[:120]
 
 
 def break_json(b: PlannedBreak) -> dict[str, Any]:

@@ -68,6 +68,7 @@ from outreach.domain import (
     PlanResult,
     PlanRules,
     Site,
+    TeamSpec,
     TravelMatrix,
     TravelModel,
 )
@@ -170,6 +171,39 @@ def _select_teams(
         if match not in chosen:
             chosen.append(match)
     return chosen
+
+
+def _away_after_lodging(
+    team_specs: tuple[TeamSpec, ...],
+    approved: Sequence[models.Route],
+    locked_rows: Sequence[models.Route],
+    date_set: set[dt.date],
+    released: list[str],
+) -> tuple[TeamSpec, ...]:
+    """Teams whose approved first day of an overnight trip lies before the plan: away on day 2.
+
+    The planner sees only the plan's days, so it would send such a team out from the office on
+    the trip's second day while it sleeps near the far cluster. Unless that second day's route
+    is kept as approved, the team is left out of that day and a note (Indonesian) says why.
+    """
+    kept = {(r.team_id, r.route_date) for r in locked_rows}
+    away: dict[int, set[dt.date]] = {}
+    for r in approved:
+        if not r.ends_at_lodging or r.route_date in date_set:
+            continue
+        day2 = r.route_date + dt.timedelta(days=1)
+        if day2 not in date_set or (r.team_id, day2) in kept:
+            continue
+        away.setdefault(r.team_id, set()).add(day2)
+        released.append(
+            f"Tim {r.team.name} menginap setelah rute {format_date(r.route_date)} yang sudah "
+            f"disetujui; tim ini tidak direncanakan pada {format_date(day2)}. Rencanakan mulai "
+            f"{format_date(r.route_date)} agar hari kedua berangkat dari penginapan."
+        )
+    return tuple(
+        dataclasses.replace(t, away=t.away | frozenset(away[t.id])) if t.id in away else t
+        for t in team_specs
+    )
 
 
 def load_inputs(
@@ -315,6 +349,15 @@ def load_inputs(
         )
     )
     team_specs = tuple(team_spec(t) for t in team_rows)
+    if dates:
+        # A trip's first day may be the day before the plan, earlier than ``approved`` reaches.
+        day_before = dates[0] - dt.timedelta(days=1)
+        nights = [
+            r
+            for r in approved_routes(session, office.id, from_date=day_before)
+            if r.ends_at_lodging
+        ]
+        team_specs = _away_after_lodging(team_specs, nights, locked_rows, date_set, released)
     # A programme visit is an appointment with a school or hall: it goes first on its date.
     programme_ids = {r.id for r in rows if r.programme_id is not None}
     sites = prioritise_programme_visits(sites, programme_ids)
@@ -902,7 +945,14 @@ def describe_plan(plan: models.Plan) -> list[str]:
             lines.append(
                 f"  {r.team.name}: {len(r.stops)} visits, {r.persons} persons, "
                 f"{r.start_at:%H:%M}-{r.end_at:%H:%M}, travel {r.travel_time_s // 60} min, "
-                f"{r.distance_m / 1000:.1f} km" + (f" [{breaks}]" if breaks else "")
+                f"{r.distance_m / 1000:.1f} km"
+                + (f" [{breaks}]" if breaks else "")
+                + (
+                    f" [overnight near {r.lodging_area or 'the last visit'}]"
+                    if r.ends_at_lodging
+                    else ""
+                )
+                + (" [leaves from the lodging]" if r.lodging_site_id is not None else "")
             )
     lines.append(f"Not planned: {len(plan.unassigned)}")
     grouped: dict[str, list[models.PlanUnassigned]] = {}

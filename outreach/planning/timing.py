@@ -16,7 +16,11 @@ solver. Rules (the same VROOM uses, so its routes always time out here):
   it (:meth:`~outreach.domain.Site.start_windows_on`);
 - a break must start within its bounds unless the team is back at the office before the
   break's latest start (it then takes it there, off the route);
-- the team must be back at the office by the team-day's ``return_by_s``.
+- the team must be back at the office by the team-day's ``return_by_s``;
+- the first day of an overnight trip (``end_at_last``) has no way back: the route ends at the
+  lodging near its last stop, its end is the last departure (or the end of a break taken
+  there) and must still lie within ``return_by_s``; the later day of the trip is timed from
+  the lodging's row (``start_row``), leaving at the shift start like any route.
 
 Where a break goes is searched here (every position, keeping the earliest return), so a
 route changed by an insertion is re-timed the same way as a solved one.
@@ -60,8 +64,10 @@ class _Route:
         start_row: int,
         depot_row: int,
         matrix: TravelMatrix,
+        end_at_last: bool = False,
     ) -> None:
         self.team_day = team_day
+        self.end_at_last = end_at_last
         self.sites = sites
         matrix = matrix.for_profile(team_day.team.profile)  # the team's own travel times
         path = [start_row, *rows, depot_row]
@@ -71,6 +77,8 @@ class _Route:
         self.distance: list[int] = [int(v) for v in matrix.distances_m[frm, to]]
         fb: npt.NDArray[np.bool_] = matrix.fallback[frm] | matrix.fallback[to]
         self.fallback: list[bool] = [bool(v) for v in fb]
+        if end_at_last:  # the night is spent near the last stop: no way back
+            self.travel[-1], self.distance[-1], self.fallback[-1] = 0, 0, False
         # Service starts so that the visit ends inside the resident's window.
         self.windows = [s.start_windows_on(team_day.day) for s in sites]
 
@@ -165,6 +173,7 @@ class _Route:
             return_fallback=self.fallback[-1],
             persons=sum(s.persons for s in self.sites),
             cards=sum(s.cards for s in self.sites),
+            ends_at_lodging=self.end_at_last,
         )
 
 
@@ -185,6 +194,7 @@ def schedule_route(
     start_row: int,
     depot_row: int,
     matrix: TravelMatrix,
+    end_at_last: bool = False,
 ) -> PlannedRoute | None:
     """Time a visiting order for a team-day, or ``None`` if no timing respects every rule.
 
@@ -198,6 +208,9 @@ def schedule_route(
         Matrix rows of the sites, of the team's start point and of the office.
     matrix
         Travel times and distances.
+    end_at_last
+        The first day of an overnight trip: the route ends at the lodging near its last stop
+        (no way back to the office; the route's ``ends_at_lodging`` is set).
 
     Returns
     -------
@@ -206,7 +219,7 @@ def schedule_route(
     """
     if not sites:
         return None
-    route = _Route(team_day, sites, rows, start_row, depot_row, matrix)
+    route = _Route(team_day, sites, rows, start_row, depot_row, matrix, end_at_last)
     best: PlannedRoute | None = None
     best_key: tuple[int, int] | None = None
     for positions in _break_placements(len(sites), len(team_day.breaks)):

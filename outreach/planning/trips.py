@@ -30,9 +30,37 @@ solver, such sites lose to near ones on cost and wait, or get mixed into near ro
   being mixed into near routes, unless it must be tried that day (pinned, deadline, darurat:
   :func:`outreach.planning.selection.is_must`); then the day solver tries it as before.
 
-Overnight trips (day 1 out without returning, day 2 back) are not planned: the route timer,
-the checker and the stored routes all assume every route ends at the office, and the office
-setting ``overnight_trips`` refuses to be turned on (``outreach.office``).
+Overnight trips (office setting ``overnight_trips``, :attr:`FarTrips.overnight`): a far
+cluster that a day trip cannot serve -- its work is more than the time a team-day leaves at
+the far end after the drive out and back (e.g. three hours each way), which includes work of
+more than a team-day -- is served by a trip of two consecutive days of one team:
+
+- clusters are then sized to the time two team-days leave at the far end (two working days
+  less one drive out and one back);
+- the trip is planned only when the next *calendar* day is a day of the plan on which the
+  same team works and has no kept route (a Saturday-to-Monday trip, or one over a holiday or
+  the team's day off, would be two nights away: the cluster gets a day trip or waits, as
+  without the setting); the cluster needs at least two sites;
+- day 1: office -> far sites, ending at the lodging (no way back; the route's end is its last
+  service end, within the team-day's return deadline). The lodging is *the location of the
+  day's last visit*: the team stays nearby, so no new place is needed in the matrix and the
+  day-2 start is a matrix row like any other (a village guesthouse or the kepala desa's house
+  near it is for the team to arrange; the sheet names the kelurahan / desa);
+- day 2: leaves from the lodging at the shift start, serves what is left of the cluster (that
+  still fits, by priority) and is back at the office by the return / sync deadline;
+- when day 1 served the whole cluster, its last visit moves to day 2 (the team still needs
+  the morning to drive back); when no day-2 route can be timed the trip falls back to a day
+  trip;
+- the team has no other work on both days (day 2 is taken out of that day's near work); each
+  day's cards count against that day's printing capacity.
+
+The day solver is asked for day 1 with a *cost-free end*: the routing problem gets an extra
+point whose column of travel times (and distances) is all zeros, and the vehicle ends there,
+so the solver ends the route wherever its last visit is (``SolverVehicle.end_index`` cannot be
+left out in :mod:`outreach.planning.solver`). Routes are then timed by
+:func:`outreach.planning.timing.schedule_route` (``end_at_last`` for day 1, the lodging's row
+as the start of day 2) and checked by :mod:`outreach.planning.feasibility` like any other.
+Only two-day trips are planned (no middle days).
 """
 
 from __future__ import annotations
@@ -60,6 +88,11 @@ _MIN_GROUP_S = 3600  # a far cluster is sized to at least one hour of work
 #: ``solve(team_day, sites)``: the day solver for one team and the given sites.
 SolveFn = Callable[[TeamDay, Sequence[Site]], list[PlannedRoute]]
 
+#: ``leg(team_day, sites, lodging_site_id, to_lodging)``: one team-day over ``sites``, leaving
+#: from the lodging near site ``lodging_site_id`` (``None``: the team's start point) and ending
+#: at the lodging near its last stop (``to_lodging``) or at the office; ``None``: no route.
+LegFn = Callable[[TeamDay, Sequence[Site], int | None, bool], PlannedRoute | None]
+
 
 @dataclasses.dataclass(frozen=True)
 class FarTrips:
@@ -68,6 +101,7 @@ class FarTrips:
     far_s: int = DEFAULT_FAR_TRIP_MINUTES * 60
     fill: float = 0.5
     long_wait_points: int = 10
+    overnight: bool = False  # two-day trips with a night near the far cluster
 
 
 def far_trip_settings(settings: Mapping[str, Any] | None) -> tuple[int, bool]:
@@ -85,8 +119,8 @@ def far_trip_settings(settings: Mapping[str, Any] | None) -> tuple[int, bool]:
 
 def far_trips_for(settings: Mapping[str, Any] | None) -> FarTrips:
     """The office's far-trip rules (``Office.settings``)."""
-    minutes, _ = far_trip_settings(settings)
-    return FarTrips(far_s=minutes * 60)
+    minutes, overnight = far_trip_settings(settings)
+    return FarTrips(far_s=minutes * 60, overnight=overnight)
 
 
 def extra_urgency(site: Site) -> int:
@@ -103,6 +137,32 @@ class DayTrips:
     sites: tuple[Site, ...]  # left for the near selection (near sites, far must-visits)
     deferred: dict[int, Reason]  # far sites waiting for a trip
     cards: int  # cards printed on the trips
+    next_routes: tuple[PlannedRoute, ...] = ()  # second days of overnight trips (next day)
+    next_cards: int = 0  # cards printed on those second days
+
+
+@dataclasses.dataclass(frozen=True)
+class NextDay:
+    """The next calendar day, when it is a day of the plan (for overnight trips)."""
+
+    team_days: Mapping[int, TeamDay]  # team id -> its team-day (teams without a kept route)
+    cards_left: int | None  # cards the printer can still take that day (None: no limit)
+    # Far sites pinned to that day (a stable re-plan pins each visit to its previous day):
+    # a second day may take them.
+    sites: tuple[Site, ...] = ()
+
+
+def fit_cards(sites: Sequence[Site], room: int | None) -> list[Site]:
+    """``sites`` (most urgent first) as far as their cards fit ``room`` (``None``: all)."""
+    ordered = sorted(sites, key=lambda s: (-s.priority, s.id))
+    if room is None:
+        return ordered
+    kept: list[Site] = []
+    for s in ordered:
+        if s.cards <= room:
+            kept.append(s)
+            room -= s.cards
+    return kept
 
 
 class FarTripPlanner:
@@ -139,10 +199,12 @@ class FarTripPlanner:
         share = travel_share(sym)
         self.work.update({s.id: float(s.service_s) + float(share[i]) for i, s in enumerate(far)})
         drive = float(np.median([dur[index.depot, r] + dur[r, index.depot] for r in rows]))
+        # The time at the far end: one team-day less the drive, or two with a night there.
+        far_end_s = (2 * team_day_s if rules.overnight else team_day_s) - drive
         labels = cluster_sites(
             sym,
             np.asarray([self.work[s.id] for s in far], dtype=np.float64),
-            group_work=max(float(_MIN_GROUP_S), team_day_s - drive),
+            group_work=max(float(_MIN_GROUP_S), far_end_s),
             seed=seed,
         )
         self.cluster = {s.id: int(labels[i]) for i, s in enumerate(far)}
@@ -152,19 +214,21 @@ class FarTripPlanner:
         """Every far site of the plan."""
         return frozenset(self.cluster)
 
-    def _time_left(self, td: TeamDay, sites: Sequence[Site]) -> float:
-        """The team-day's working time less the shortest drive out to and back from ``sites``."""
+    def _drives(self, td: TeamDay, sites: Sequence[Site]) -> tuple[int, int]:
+        """The shortest drive out to ``sites`` from the team's start, and back to the office."""
         own = self.matrix.for_profile(td.team.profile).durations_s
         start = self.index.team_start[td.team.id]
         rows = [self.index.site_row[s.id] for s in sites]
         out = min(int(own[start, r]) for r in rows)
         back = min(int(own[r, self.index.depot]) for r in rows)
-        return float(td.working_s - out - back)
+        return out, back
 
     def _best_team(
-        self, tds: Sequence[TeamDay], sites: Sequence[Site]
-    ) -> tuple[TeamDay, list[Site]] | None:
-        best: tuple[tuple[int, float, int], TeamDay, list[Site]] | None = None
+        self, tds: Sequence[TeamDay], sites: Sequence[Site], next_day: NextDay | None
+    ) -> tuple[TeamDay, list[Site], TeamDay | None, float] | None:
+        """The team for a cluster, its sites, its second day (overnight) and its far-end time."""
+        best: tuple[tuple[int, float, int], TeamDay, list[Site], TeamDay | None, float] | None
+        best = None
         for td in tds:
             covered = [
                 s
@@ -173,21 +237,66 @@ class FarTripPlanner:
             ]
             if not covered:
                 continue
-            left = self._time_left(td, covered)
+            out, back = self._drives(td, covered)
+            left = float(td.working_s - out - back)
+            second = None
+            if self.rules.overnight and next_day is not None and len(covered) >= 2:
+                second = next_day.team_days.get(td.team.id)
+            work = sum(self.work[s.id] for s in covered)
+            if second is not None and work > left and td.working_s > out:
+                left = float(td.working_s - out + second.working_s - back)
+            else:
+                second = None  # a day trip does it (or no night away is possible)
             if left <= 0:
                 continue
             key = (-len(covered), -left, td.team.id)
             if best is None or key < best[0]:
-                best = (key, td, covered)
-        return None if best is None else (best[1], best[2])
+                best = (key, td, covered, second, left)
+        return None if best is None else best[1:]
 
-    def _worth_it(self, td: TeamDay, sites: Sequence[Site], near_fits: bool) -> bool:
+    def _worth_it(self, sites: Sequence[Site], left: float, near_fits: bool) -> bool:
         work = sum(self.work[s.id] for s in sites)
         return (
-            work >= self.rules.fill * self._time_left(td, sites)
+            work >= self.rules.fill * left
             or max(extra_urgency(s) for s in sites) >= self.rules.long_wait_points
             or near_fits
         )
+
+    def _overnight(
+        self,
+        first_day: TeamDay,
+        second_day: TeamDay,
+        sites: Sequence[Site],
+        rooms: tuple[int | None, int | None],
+        leg: LegFn,
+        later: Sequence[Site] = (),
+    ) -> tuple[PlannedRoute, PlannedRoute] | None:
+        """Day 1 to the lodging, day 2 from it back to the office (module docstring).
+
+        ``later``: sites of the cluster pinned to day 2's date (day 2 only).
+        """
+        first = leg(first_day, fit_cards(sites, rooms[0]), None, True)
+        if first is None or not first.stops:
+            return None
+        by_id = {s.id: s for s in sites}
+        for moved in (0, 1):
+            if moved:  # day 1 took everything (or day 2 could not be timed): move its last visit
+                if len(first.stops) < 2:
+                    return None
+                last = by_id[first.stops[-1].site_id]
+                kept = [by_id[s.site_id] for s in first.stops[:-1]]
+                trial = leg(first_day, kept, None, True)
+                if trial is None or last.pinned_date is not None:
+                    return None
+                first = trial
+            done = {s.site_id for s in first.stops}
+            # A visit pinned to day 1's date cannot move to day 2.
+            rest = [s for s in sites if s.id not in done and s.pinned_date is None]
+            rest = fit_cards([*rest, *later], rooms[1])
+            second = leg(second_day, rest, first.stops[-1].site_id, False) if rest else None
+            if second is not None and second.stops:
+                return first, second
+        return None
 
     def plan_day(
         self,
@@ -197,6 +306,8 @@ class FarTripPlanner:
         *,
         cards_left: int | None,
         solve: SolveFn,
+        next_day: NextDay | None = None,
+        leg: LegFn | None = None,
     ) -> DayTrips:
         """Send teams to far clusters on ``day`` (see the module docstring for the rules).
 
@@ -212,6 +323,10 @@ class FarTripPlanner:
             Cards the printer can still take that day (``None``: no limit).
         solve
             The day solver for one team and a list of sites.
+        next_day
+            The next calendar day when it is a day of the plan (overnight trips only).
+        leg
+            One team-day to or from a lodging (overnight trips only).
 
         Returns
         -------
@@ -233,30 +348,43 @@ class FarTripPlanner:
         )
         tds = list(team_days)
         routes: list[PlannedRoute] = []
+        second_days: list[PlannedRoute] = []
         served: set[int] = set()
-        cards = 0
+        cards = next_cards = 0
         near_work = sum(self.work[s.id] for s in near)
+        if leg is None:
+            next_day = None
         for label in order:
             if not tds or (near and len(tds) == 1):
                 break
-            choice = self._best_team(tds, groups[label])
+            choice = self._best_team(tds, groups[label], next_day)
             if choice is None:
                 continue
-            td, sites = choice
+            td, sites, second_day, left = choice
             others_s = sum(t.working_s for t in tds if t is not td)
             near_fits = near_work <= self.cluster_fill * others_s
-            if not self._worth_it(td, sites, near_fits):
+            if not self._worth_it(sites, left, near_fits):
                 continue
-            sites = sorted(sites, key=lambda s: (-s.priority, s.id))
-            if cards_left is not None:
-                room = cards_left - cards
-                kept: list[Site] = []
-                for s in sites:
-                    if s.cards <= room:
-                        kept.append(s)
-                        room -= s.cards
-                sites = kept
-            trip = [r for r in solve(td, sites) if r.stops] if sites else []
+            room = None if cards_left is None else cards_left - cards
+            trip: list[PlannedRoute] = []
+            if second_day is not None and leg is not None and next_day is not None:
+                room2 = None if next_day.cards_left is None else next_day.cards_left - next_cards
+                later = [
+                    s
+                    for s in next_day.sites
+                    if self.cluster.get(s.id) == label
+                    and s.needs <= td.team.skills
+                    and s.pinned_team_id in (None, td.team.id)
+                ]
+                pair = self._overnight(td, second_day, sites, (room, room2), leg, later)
+                if pair is not None:
+                    trip = [pair[0]]
+                    second_days.append(pair[1])
+                    served.update(stop.site_id for stop in pair[1].stops)
+                    next_cards += pair[1].cards
+            if not trip:
+                sites = fit_cards(sites, room)
+                trip = [r for r in solve(td, sites) if r.stops] if sites else []
             if not trip:
                 continue
             routes.extend(trip)
@@ -266,4 +394,12 @@ class FarTripPlanner:
         waiting = [s for s in far if s.id not in served]
         must = [s for s in waiting if is_must(s, day, self.must_priority)]
         deferred = {s.id: Reason.DAY_FULL for s in waiting if s not in must}
-        return DayTrips(tuple(routes), tuple(tds), (*near, *must), deferred, cards)
+        return DayTrips(
+            tuple(routes),
+            tuple(tds),
+            (*near, *must),
+            deferred,
+            cards,
+            tuple(second_days),
+            next_cards,
+        )

@@ -127,6 +127,7 @@ def route_map_svg(
     return_leg: Sequence[Sequence[float]] = (),
     roads: Iterable[RoadLine] = (),
     title: str = "Peta rute",
+    returns: bool = True,
 ) -> str:
     """Draw a route as a standalone inline ``<svg>`` element.
 
@@ -145,6 +146,9 @@ def route_map_svg(
         The area's roads; only what falls inside the map is drawn.
     title
         Accessible title of the image.
+    returns
+        ``False`` for the first day of an overnight trip: the route ends at its last stop (no
+        way back is drawn).
 
     Returns
     -------
@@ -152,6 +156,8 @@ def route_map_svg(
         An ``<svg>`` element with a ``viewBox`` (no XML declaration), scaled by its container.
     """
     drawn_legs = _legs(office, stops, legs, return_leg)
+    if not returns:
+        drawn_legs[-1] = []
     every = [office, *((s.lon, s.lat) for s in stops)]
     every += [(p[0], p[1]) for leg in drawn_legs for p in leg]
     frame = _frame(route_bounds(every))

@@ -281,6 +281,7 @@ def build_route_sheet(
         legs=[s.leg_geometry or [] for s in located],
         return_leg=route.return_geometry or [],
         roads=roads,
+        returns=not route.ends_at_lodging,
         title=f"Peta rute {table.team_name}",
     )
     totals = SheetTotals(

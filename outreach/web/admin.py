@@ -26,6 +26,7 @@ from outreach.db import get_session
 from outreach.errors import NotFoundError, OutreachError
 from outreach.intake.locate import decimal_point, point_or_none
 from outreach.planning.reasons import format_date
+from outreach.planning.trips import far_trip_settings
 from outreach.web import intake_support as support
 from outreach.web.mapping_data import office_today
 from outreach.web.permissions import permission_required
@@ -227,7 +228,34 @@ def _office_page(
         errors=errors or {},
         map_config=json.dumps(config),
         kelurahan=office.region_kelurahan(session, org.region_slug),
+        trips=far_trip_settings(org.settings),
     ), status
+
+
+@bp.route("/kantor/perjalanan-jauh", methods=["POST"])
+@permission_required("office.manage")
+def office_trips() -> ResponseReturnValue:
+    """Far trips: the one-way drive above which a site is far; overnight trips on or off."""
+    session = get_session()
+    org = office.get_office(session)
+    text = request.form.get("far_trip_minutes", "").strip()
+    back = redirect(url_for("admin.office_settings", _anchor="perjalanan-jauh"), code=303)
+    if text and not text.isdecimal():
+        flash(_("Batas perjalanan jauh diisi dengan angka menit, mis. 60."), "error")
+        return back
+    try:
+        office.set_far_trips(
+            org,
+            far_trip_minutes=int(text) if text else None,
+            overnight_trips=request.form.get("overnight_trips") == "1",
+        )
+    except office.SettingsError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return back
+    session.commit()
+    flash(_("Pengaturan perjalanan jauh disimpan."), "info")
+    return back
 
 
 @bp.route("/kantor/tanpa-sinyal", methods=["POST"])

@@ -253,3 +253,18 @@ def test_parse_ids() -> None:
         parse_ids(["x"])
     with pytest.raises(IntakeError, match="Paling banyak"):
         parse_ids([str(i) for i in range(1, 300)])
+
+
+def test_a_big_collective_visit_ranks_by_its_persons_as_the_planner_does(
+    yapp: Flask, session: Session
+) -> None:
+    # A fresh 40-person kolektif request (30 + 13 persons points) comes before a fresh lansia
+    # visit (40) and after a sakit one (60); a family of five at home gets no persons points.
+    hall = add(session, "HALL", 0, category="kolektif", persons=40)
+    add(session, "HOME", 0, category="lansia", persons=5)
+    add(session, "SICK", 0, category="sakit")
+    page = list_queue(session, hall.office_id, QueueFilters(), today=TODAY)
+    assert [r.request.tracking_code for r in page.rows] == ["SICK", "HALL", "HOME"]
+    scores = {r.request.tracking_code: r.priority for r in page.rows}
+    assert scores["HALL"] == priority_for("kolektif", persons=40, collective=True) == 43
+    assert scores["HOME"] == priority_for("lansia") == 40

@@ -151,13 +151,13 @@ def test_a_far_site_that_must_go_today_is_still_tried_by_the_day_solver() -> Non
     assert 100 in {s.site_id for r in result.routes for s in r.stops}
 
 
-def test_far_trip_settings_are_checked_and_overnight_is_refused() -> None:
+def test_far_trip_settings_are_checked() -> None:
+    """Overnight trips can be turned on (tests/planning/test_overnight_trips.py)."""
     office = models.Office(name="Disdukcapil Kab. Uji", region_slug="uji", settings={})
     assert far_trip_settings(office.settings) == (60, False)
     assert set_far_trips(office, far_trip_minutes=90) == (90, False)
     assert far_trips_for(office.settings) == FarTrips(far_s=90 * 60)
-    with pytest.raises(OutreachError, match="belum didukung"):
-        set_far_trips(office, overnight_trips=True)
+    assert set_far_trips(office, overnight_trips=True) == (90, True)
     with pytest.raises(OutreachError, match="15 sampai 300"):
         set_far_trips(office, far_trip_minutes=5)
     assert set_far_trips(office, overnight_trips=False) == (90, False)

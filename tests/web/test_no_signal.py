@@ -118,15 +118,18 @@ def test_cli_refuses_an_unknown_code(yapp: Flask) -> None:
     assert "tidak ditemukan" in res.output
 
 
-def test_cli_office_trips_refuses_overnight(yapp: Flask) -> None:
+def test_cli_office_trips_sets_far_minutes_and_overnight(yapp: Flask) -> None:
     runner = yapp.test_cli_runner()
     res = runner.invoke(args=["outreach", "office", "trips", "--far-minutes", "90"])
     assert res.exit_code == 0, res.output
     assert "far trip above 90 min" in res.output and "overnight trips off" in res.output
     res = runner.invoke(args=["outreach", "office", "trips", "--overnight"])
-    assert res.exit_code == 1 and "belum didukung" in res.output
+    assert res.exit_code == 0 and "overnight trips on" in res.output
+    res = runner.invoke(args=["outreach", "office", "trips", "--far-minutes", "5"])
+    assert res.exit_code == 1 and "15 sampai 300" in res.output
     get_session().expire_all()
-    assert get_office(get_session()).settings["planning"]["far_trip_minutes"] == 90
+    planning = get_office(get_session()).settings["planning"]
+    assert planning["far_trip_minutes"] == 90 and planning["overnight_trips"] is True
 
 
 def test_admin_marks_and_clears_a_kelurahan_on_the_office_page(yapp: Flask) -> None:
