@@ -26,6 +26,7 @@ from outreach.coverage import (
     import_coverage,
 )
 from outreach.coverage.mapping import percent
+from outreach.coverage.public_places import region_places
 from outreach.coverage.sweeps import Snapper
 from outreach.db import get_session
 from outreach.errors import OutreachError
@@ -168,6 +169,9 @@ def sweeps_command(top: int, until: str | None) -> None:
         top=top,
         actor=ACTOR,
         travel=travel if isinstance(travel, Snapper) else None,
+        places=region_places(
+            office.region_slug, search_dirs=current_app.config["REGIONS_DIRS"]
+        ),
         until=_date(until, "--date"),
     )
     session.commit()

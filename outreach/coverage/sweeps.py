@@ -10,11 +10,15 @@ Expected persons (the documented rule)
     capacity (``Office.daily_card_capacity``: the printers cannot do more in a day). At least 1.
 
 Where
-    The region packs carry no OSM amenities (kelurahan offices, halls, mosques, schools), so a
-    sweep is placed at the kelurahan's representative point snapped to the nearest road when a
-    road model is given; its location source is ``kelurahan`` (the request page asks the
-    coordinator to confirm it, and the point can be moved there to the hall actually used).
-    Its street reads "Kantor kelurahan (lokasi perlu dikonfirmasi)" (:func:`sweep_street`).
+    When the region pack carries OSM amenities (``places.geojson``,
+    :mod:`outreach.coverage.public_places`), a sweep is placed at the kelurahan's best public
+    place: its office, else a community hall, a mosque or a school inside the kelurahan; the
+    street line is that place's name, the location source ``imported`` and the point still to
+    be confirmed by the coordinator. Otherwise (the shared packs carry none) it is placed at the
+    kelurahan's representative point snapped to the nearest road when a road model is given;
+    its location source is ``kelurahan`` (the request page asks the coordinator to confirm it,
+    and the point can be moved there to the hall actually used). Its street then reads "Kantor
+    kelurahan (lokasi perlu dikonfirmasi)" (:func:`sweep_street`).
 
 A kelurahan that already has an open sweep (baru, terverifikasi, terjadwal) is skipped, so
 running the command twice creates nothing new.
@@ -32,6 +36,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach import models
+from outreach.coverage.public_places import KINDS as PLACE_WORDS
+from outreach.coverage.public_places import PublicPlace, best_place, street_of
 from outreach.coverage.ranking import AreaCoverage, coverage_report
 from outreach.domain import SnappedPoint
 from outreach.errors import OutreachError
@@ -99,6 +105,7 @@ def create_sweeps(
     actor: str,
     travel: Snapper | None = None,
     until: dt.date | None = None,
+    places: Sequence[PublicPlace] = (),
 ) -> list[SweepResult]:
     """Make a sweep visit for each of the ``top`` kelurahan with the largest remaining gap.
 
@@ -116,6 +123,9 @@ def create_sweeps(
         The office's road model: the kelurahan's point is snapped to the nearest road.
     until
         Rank by the latest import as of that date or before (default: the latest import).
+    places
+        The region's public places (:func:`~outreach.coverage.public_places.region_places`);
+        empty: every sweep at its kelurahan's point.
 
     Raises
     ------
@@ -140,7 +150,16 @@ def create_sweeps(
         request = _sweep_request(session, office, area, persons, report.as_of, report.file_name)
         request.created_at = request.updated_at = request.verified_at = now
         request.tracking_code = new_tracking_code(session)
-        if travel is not None and request.lon is not None and request.lat is not None:
+        place = _place_for(session, area, places)
+        if place is not None:
+            request.lon, request.lat = place.lon, place.lat
+            request.address_street = street_of(place)[:200]
+            request.landmark = (
+                f"Tempat dari peta OSM ({dict(PLACE_WORDS)[place.kind].lower()}): "
+                "pastikan dengan kelurahan, geser bila kegiatan di tempat lain"
+            )
+            request.location_source = models.LocationSource.IMPORTED.value
+        elif travel is not None and request.lon is not None and request.lat is not None:
             snapped = travel.snap(request.lon, request.lat)
             if not snapped.fallback:
                 request.lon, request.lat = snapped.lon, snapped.lat
@@ -161,6 +180,22 @@ def create_sweeps(
         )
         results.append(SweepResult(area.name, area.remaining, persons, request.tracking_code, True))
     return results
+
+
+def _place_for(
+    session: Session, area: AreaCoverage, places: Sequence[PublicPlace]
+) -> PublicPlace | None:
+    if not places:
+        return None
+    kel = session.get(models.Kelurahan, area.area_id)
+    if kel is None:
+        return None
+    return best_place(
+        places,
+        boundary_wkt=kel.geometry_wkt,
+        rep_point=(kel.rep_lon, kel.rep_lat),
+        area_name=kel.name,
+    )
 
 
 def _sweep_request(

@@ -29,6 +29,7 @@ from outreach.coverage import (
     open_sweep_requests,
 )
 from outreach.coverage.mapping import ShareArea, make_coverage_map, percent
+from outreach.coverage.public_places import region_places
 from outreach.coverage.sweeps import MAX_TOP, Snapper
 from outreach.db import get_session
 from outreach.office import get_office
@@ -149,6 +150,9 @@ def sweeps() -> ResponseReturnValue:
             top=top,
             actor=f"user:{current_user.id}",
             travel=travel if isinstance(travel, Snapper) else None,
+            places=region_places(
+                office.region_slug, search_dirs=current_app.config["REGIONS_DIRS"]
+            ),
         )
     except CoverageError as exc:
         session.rollback()
