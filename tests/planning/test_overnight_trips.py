@@ -22,6 +22,7 @@ from outreach.office import set_far_trips
 from outreach.planning.edits import EditRefused, move_stop, remove_stop
 from outreach.planning.engine import plan_routes
 from outreach.planning.feasibility import check_plan
+from outreach.planning.insertion import Insertion, insert_site
 from outreach.planning.problem import PlanningProblem, problem_points
 from outreach.planning.records import planned_route
 from outreach.planning.service import approve_plan, create_plan
@@ -380,3 +381,29 @@ def test_a_day_of_an_overnight_trip_is_not_edited_stop_by_stop(session: Session)
         remove_stop(session, travel, draft.id, day2.stops[0].id)
     session.expire_all()
     assert len(session.get(models.Route, day1.id).stops) == len(day1.stops)
+
+
+def test_an_urgent_insertion_leaves_the_trip_days_alone() -> None:
+    """Inserting a site re-times a route from the office and back: never a day of a trip."""
+    prob = kabupaten()
+    result = plan(prob)
+    first, _ = trip_pairs(result)[0]
+    # A new far site next to the trip's sites, on the trip's first day: only the trip team
+    # is near it, yet its route must not be re-timed as a day trip.
+    newcomer = far_sites(1, first_id=900)[0]
+    day_routes = [r for r in result.routes if r.day == MONDAY]
+    # A very long day, so that time is no reason to refuse it.
+    long_day = [t for t in kabupaten_teams(shift=(6, 23.5)) if t.id == first.team_id]
+    one_day = dataclasses.replace(
+        prob,
+        dates=(MONDAY,),
+        sites=(*prob.sites, newcomer),
+        teams=tuple(long_day),
+        rules=dataclasses.replace(prob.rules, sync_deadline_s=int(23.9 * H)),
+    )
+    matrix = matrix_for(one_day, speed_mps=SPEED_MPS)
+    answer = insert_site(one_day, matrix, site_id=newcomer.id, routes=day_routes)
+    assert not isinstance(answer, Insertion)
+    # The same route without its overnight mark would take it.
+    plain = [dataclasses.replace(r, ends_at_lodging=False) for r in day_routes]
+    assert isinstance(insert_site(one_day, matrix, site_id=newcomer.id, routes=plain), Insertion)
