@@ -107,6 +107,9 @@ _CAPACITY = (Reason.DAY_FULL, Reason.CARD_CAPACITY_FULL)
 #: once it has waited a month (or must be served that day).
 COLLECTIVE_DAY_PERSONS = 20
 COLLECTIVE_LONG_WAIT_POINTS = 10
+#: Idle team time (summed over the day's teams) from which the day is solved again with more
+#: candidates when work was deferred.
+REFILL_IDLE_S = 45 * 60
 _FILL = (0.8, 0.5, 0.0)  # share of a collective day's time left offered to nearby home visits
 _DEFAULT_TEAM_DAY_S = 6 * 3600
 
@@ -181,7 +184,8 @@ def _routing_problem(
     for site in sites:
         skills = {code[s] for s in site.needs}
         if site.pinned_team_id is not None:
-            skills.add(pin[site.pinned_team_id])
+            # Pinned to a team not working here (e.g. given a collective day): nobody may.
+            skills.add(pin.get(site.pinned_team_id, pin_base + len(team_days)))
         # VROOM's windows bound the service start: shift each end by the service time so the
         # whole visit lies inside the resident's window.
         windows = site.start_windows_on(day)
@@ -727,6 +731,20 @@ def plan_routes(
                     cards_left=cards_left,
                 )
                 solved = _solve_day(day, tds, selection.candidates, index, matrix, engine)
+        idle = _idle_s(tds, solved)
+        if selection.deferred and idle >= REFILL_IDLE_S:
+            # The day's candidates were chosen on estimates (big collective visits weigh a
+            # lot) and left teams idle while work waits: offer the solver more and keep the
+            # answer if it serves more.
+            more = select(
+                available,
+                capacity_s=float(sum(td.working_s for td in tds)) + idle,
+                cards_left=cards_left,
+            )
+            if len(more.candidates) > len(selection.candidates):
+                again = _solve_day(day, tds, more.candidates, index, matrix, engine)
+                if _worth(again) > _worth(solved):
+                    solved, selection = again, more
         ledger.capacity.update(selection.deferred)
         day_routes = trip_routes + solved
         solve_s += time.perf_counter() - t0
@@ -821,6 +839,29 @@ def plan_routes(
     )
 
 
+def _idle_s(tds: Sequence[TeamDay], routes: Sequence[PlannedRoute]) -> float:
+    """Working time the day's teams have left after their routes (a team without one: all)."""
+    ends = {r.team_id: r for r in routes}
+    idle = 0.0
+    for td in tds:
+        route = ends.get(td.team.id)
+        if route is None:
+            idle += td.working_s
+        else:
+            taken = sum(b.end_s - b.start_s for b in route.breaks)
+            idle += max(0, td.working_s - (route.end_s - route.start_s - taken))
+    return idle
+
+
+def _worth(routes: Sequence[PlannedRoute]) -> tuple[int, int, int]:
+    """(visits, persons, -travel): more is better."""
+    return (
+        sum(len(r.stops) for r in routes),
+        sum(r.persons for r in routes),
+        -sum(r.travel_s for r in routes),
+    )
+
+
 def _is_big_collective(site: Site) -> bool:
     return site.category == "kolektif" and site.persons >= COLLECTIVE_DAY_PERSONS
 
@@ -829,10 +870,11 @@ def _waited_long(site: Site) -> bool:
     """Urgency points beyond its category and size (waiting, deadline, failed attempts) >= 10.
 
     Ten points is a month of waiting (:mod:`outreach.planning.priority`), the far trips' rule
-    too. A part of a split visit counts its own persons, so it reads a little more urgent.
+    too. A part of a split visit counts its persons times its parts (about the request's).
     """
     base = CATEGORY_BASE.get(site.category, CATEGORY_BASE["lainnya"])
-    return site.priority - base - persons_points(site.persons) >= COLLECTIVE_LONG_WAIT_POINTS
+    persons = site.persons * max(1, site.parts)  # about the whole request's persons
+    return site.priority - base - persons_points(persons) >= COLLECTIVE_LONG_WAIT_POINTS
 
 
 def _collective_day(
@@ -863,11 +905,15 @@ def _collective_day(
     if not big:
         return None
     site = big[0]
+    # A team with visits pinned to it that day (a programme visit, a coordinator's pin) keeps
+    # them: it is not the one sent.
+    pinned_teams = {s.pinned_team_id for s in available if s.id != site.id}
     teams = [
         td
         for td in tds
         if site.needs <= td.team.skills
         and site.pinned_team_id in (None, td.team.id)
+        and td.team.id not in pinned_teams
         and td.working_s >= work.get(site.id, site.service_s)
     ]
     if not teams:

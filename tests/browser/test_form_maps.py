@@ -141,20 +141,33 @@ def test_public_form_map_zooms_to_kelurahan_and_warns_outside(
     # Inside Semaki: no warning.
     _tap(phone, the_map, inside.x, inside.y)
     expect(warning).to_be_hidden()
-    # A visible spot outside Semaki's outline (zoomed out a step to have some): a warning.
-    west, south, east, north = phone.evaluate(
-        "() => { const m = window.__jbMaps[0]; m.setZoom(m.getZoom() - 1, {animate: false});"
-        " const b = m.getBounds().pad(-0.1);"
-        " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
-    )
-    outside = next(
-        (x, y)
-        for i in range(1, 10)
-        for j in range(1, 10)
-        if not semaki.buffer(0.0003).contains(
-            Point(x := west + (east - west) * i / 10, y := south + (north - south) * j / 10)
+    # A visible spot outside Semaki's outline (zoomed out a step or more to have some): a
+    # warning. The map may still be moving after the tap: settle before reading its bounds.
+    outside: tuple[float, float] | None = None
+    for _ in range(4):
+        phone.evaluate(SETTLED)
+        phone.evaluate(
+            "() => { const m = window.__jbMaps[0]; m.setZoom(m.getZoom() - 1, {animate: false}); }"
         )
-    )
+        phone.evaluate(SETTLED)
+        west, south, east, north = phone.evaluate(
+            "() => { const b = window.__jbMaps[0].getBounds().pad(-0.1);"
+            " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
+        )
+        outside = next(
+            (
+                (x, y)
+                for i in range(1, 10)
+                for j in range(1, 10)
+                if not semaki.buffer(0.0003).contains(
+                    Point(x := west + (east - west) * i / 10, y := south + (north - south) * j / 10)
+                )
+            ),
+            None,
+        )
+        if outside is not None:
+            break
+    assert outside is not None, "no spot outside Semaki on the map"
     _tap(phone, the_map, *outside)
     expect(warning).to_be_visible()
     expect(warning).to_contain_text("di luar Kel. Semaki")

@@ -221,3 +221,25 @@ def test_a_sweep_stop_names_its_kelurahan_once(yapp: Flask, staff_client: FlaskC
     request_id = row.request_id
     text = staff_client.get(f"/koordinator/permohonan/{request_id}").get_data(as_text=True)
     assert "Kantor kelurahan (lokasi perlu dikonfirmasi), Kricak, Tegalrejo" in text
+
+
+@pytest.mark.slow
+def test_a_team_with_a_pinned_visit_keeps_it_when_a_sweep_gets_a_day(yapp: Flask) -> None:
+    # As in the demo's week: a visit pinned to Tim 1 on Tuesday, and a sweep that has
+    # waited a month left out by the day's solve. Tim 1 keeps its visit; another team (or
+    # none) takes the sweep's day; the plan is made and checked (it crashed before).
+    travel, rng = travel_for(yapp), random.Random(21)
+    homes = [_home(i, _on_road(travel, rng), "lansia") for i in range(1, 171)]
+    sweep = dataclasses.replace(
+        _sweep(1000, _on_road(travel, rng)),
+        priority=priority_for("kolektif", waiting_days=30, persons=40, collective=True),
+    )
+    pinned = dataclasses.replace(
+        _home(2000, _on_road(travel, rng), "sakit"), pinned_team_id=1, pinned_date=WEEK[1]
+    )
+    result = _plan(travel, [*homes, sweep, pinned], teams=2)
+    served = {s.site_id: (r.team_id, r.day) for r in result.routes for s in r.stops}
+    assert served.get(pinned.id) == (1, WEEK[1]), [
+        (u.site_id, u.reason) for u in result.unassigned if u.site_id >= 1000
+    ]
+    assert served.get(sweep.id, (0, None))[0] != 1 or served[sweep.id][1] != WEEK[1]
