@@ -169,9 +169,7 @@ def sweeps_command(top: int, until: str | None) -> None:
         top=top,
         actor=ACTOR,
         travel=travel if isinstance(travel, Snapper) else None,
-        places=region_places(
-            office.region_slug, search_dirs=current_app.config["REGIONS_DIRS"]
-        ),
+        places=region_places(office.region_slug, search_dirs=current_app.config["REGIONS_DIRS"]),
         until=_date(until, "--date"),
     )
     session.commit()

@@ -17,8 +17,8 @@ Where
     be confirmed by the coordinator. Otherwise (the shared packs carry none) it is placed at the
     kelurahan's representative point snapped to the nearest road when a road model is given;
     its location source is ``kelurahan`` (the request page asks the coordinator to confirm it,
-    and the point can be moved there to the hall actually used). Its street then reads "Kantor
-    kelurahan (lokasi perlu dikonfirmasi)" (:func:`sweep_street`).
+    and the point can be moved there to the hall actually used). Its street then reads "Tempat
+    belum ditentukan (titik tengah kelurahan)" (:func:`sweep_street`).
 
 A kelurahan that already has an open sweep (baru, terverifikasi, terjadwal) is skipped, so
 running the command twice creates nothing new.
@@ -87,14 +87,16 @@ def _place_name(kel: models.Kelurahan) -> str:
 
 
 def sweep_street(kel: models.Kelurahan) -> str:
-    """The street line of a sweep: the area's office, not yet confirmed.
+    """The street line of a sweep with no place yet: it says so, and where the point is.
 
-    It does not repeat the kelurahan's name: every address line adds it (``Kel. Kricak``), and
-    the route sheet the kecamatan, so a stop reads "Kantor kelurahan (lokasi perlu
-    dikonfirmasi), Kel. Kricak, Kec. Tegalrejo". The coordinator replaces it with the hall
-    actually used when moving the point on the request page.
+    It does not name a building (the point is the kelurahan's centre on the nearest road, not
+    its office, so a team must not drive there believing it is) nor repeat the kelurahan's
+    name: every address line adds it (``Kel. Kricak``) and the route sheet the kecamatan, so a
+    stop reads "Tempat belum ditentukan (titik tengah kelurahan), Kel. Kricak, Kec. Tegalrejo".
+    The coordinator replaces it with the hall actually used when moving the point.
     """
-    return f"Kantor {'desa' if kel.jenis == 'desa' else 'kelurahan'} (lokasi perlu dikonfirmasi)"
+    area = "desa" if kel.jenis == "desa" else "kelurahan"
+    return f"Tempat belum ditentukan (titik tengah {area})"
 
 
 def create_sweeps(

@@ -240,13 +240,13 @@ def office_trips() -> ResponseReturnValue:
     org = office.get_office(session)
     text = request.form.get("far_trip_minutes", "").strip()
     back = redirect(url_for("admin.office_settings", _anchor="perjalanan-jauh"), code=303)
-    if text and not text.isdecimal():
+    if not text.isdecimal():
         flash(_("Batas perjalanan jauh diisi dengan angka menit, mis. 60."), "error")
         return back
     try:
         office.set_far_trips(
             org,
-            far_trip_minutes=int(text) if text else None,
+            far_trip_minutes=int(text),
             overnight_trips=request.form.get("overnight_trips") == "1",
         )
     except office.SettingsError as exc:

@@ -159,14 +159,19 @@ def sweeps() -> ResponseReturnValue:
         return _page(400, sweep_error=str(exc))
     session.commit()
     made = [r.kelurahan for r in results if r.created]
-    flash(
-        _(
+    if made:
+        text = _(
             "%(n)s kunjungan penyisiran dibuat (%(names)s); %(open)s wilayah sudah punya "
             "penyisiran terbuka. Rencana berikutnya menjadwalkannya.",
             n=len(made),
-            names=", ".join(made) or "-",
+            names=", ".join(made),
             open=len(results) - len(made),
-        ),
-        "info",
-    )
+        )
+    else:
+        text = _(
+            "Tidak ada penyisiran baru: %(open)s wilayah teratas sudah punya penyisiran yang "
+            "belum selesai.",
+            open=len(results),
+        )
+    flash(text, "info")
     return redirect(url_for("coverage.index"), code=303)

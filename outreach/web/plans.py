@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import MultiDict
 
 from outreach import jobs, models
+from outreach.coverage import sweep_lines
 from outreach.db import get_session
 from outreach.domain import TravelModel
 from outreach.errors import (
@@ -238,8 +239,33 @@ def detail(plan_id: int) -> ResponseReturnValue:
         map=_plan_map(session, office, plan),
         confirmations=plan_confirmations(plan, office_name=office.name),
         team_colors={t.id: team_color(i) for i, t in enumerate(office.teams)},
+        sweeps=sweep_lines(session, plan),
+        engine=engine_text(plan.solver),
     )
     return page, 200, NO_STORE
+
+
+def engine_text(solver: str | None) -> str:
+    """The plan's routing engines for people (``Plan.solver`` as the planner stored it).
+
+    ``"vroom 1.15.2"`` -> ``"VROOM 1.15.2"``; the portfolio's ``"vroom 1.15.2 + pyvrp 0.14.1:
+    pyvrp, vroom"`` -> ``"VROOM 1.15.2 dan PyVRP 0.14.1 (terbaik: PyVRP, VROOM)"``.
+    """
+    if not solver:
+        return "-"
+    names = {"vroom": "VROOM", "pyvrp": "PyVRP", "pyvrp+vroom": "PyVRP + VROOM"}
+
+    def pretty(text: str) -> str:
+        engine, _sep, version = text.strip().partition(" ")
+        return f"{names.get(engine, engine)} {version}".strip()
+
+    engines, _sep, winners = solver.partition(":")
+    parts = [pretty(e) for e in engines.split(" + ")]
+    text = " dan ".join(parts)
+    if winners.strip():
+        best = ", ".join(names.get(w.strip(), w.strip()) for w in winners.split(","))
+        text += " " + _("(terbaik: %(names)s)", names=best)
+    return text
 
 
 @bp.route("/<int:plan_id>/kemajuan.json")

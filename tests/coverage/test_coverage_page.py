@@ -81,6 +81,14 @@ def test_upload_rank_map_and_sweep(staff_client: FlaskClient) -> None:
     html = staff_client.get("/cakupan").get_data(as_text=True)
     assert "2 kunjungan penyisiran dibuat (Baciro, Klitren)" in html
     assert "Penyisiran terbuka" in html and "Jemput bola Kel. Baciro" in html
+    # The triage queue names it a sweep, not a letter's collective visit.
+    queue = staff_client.get("/koordinator/antrean?status=terverifikasi").get_data(as_text=True)
+    assert "Jemput bola Kel. Baciro" in queue and "Penyisiran (data cakupan)" in queue
+    # Again: nothing new, said in words.
+    staff_client.post("/cakupan/penyisiran", data={"jumlah": "2"})
+    html = staff_client.get("/cakupan").get_data(as_text=True)
+    assert "Tidak ada penyisiran baru: 2 wilayah teratas sudah punya penyisiran" in html
+    assert "(-)" not in html
     sweep = (
         get_session()
         .scalars(select(models.ServiceRequest).where(models.ServiceRequest.channel == "sweep"))
@@ -90,7 +98,10 @@ def test_upload_rank_map_and_sweep(staff_client: FlaskClient) -> None:
     # The request page, where the coordinator moves the point to the hall actually used.
     detail = staff_client.get(f"/koordinator/permohonan/{sweep.id}")
     assert detail.status_code == 200
-    assert "Jemput bola Kel. Baciro" in detail.get_data(as_text=True)
+    detail_html = detail.get_data(as_text=True)
+    assert "Jemput bola Kel. Baciro" in detail_html
+    assert "Penyisiran: ketuk peta di tempat kegiatan" in detail_html
+    assert "Undang ke kantor" not in detail_html  # a sweep is not invited to an office session
     res = staff_client.post("/cakupan/penyisiran", data={"jumlah": "dua"})
     assert res.status_code == 400
     assert "Jumlah kelurahan harus 1 sampai 100." in res.get_data(as_text=True)

@@ -22,7 +22,7 @@ from outreach.planning.feasibility import check_plan
 from outreach.planning.service import compute_plan, create_plan, load_inputs
 from tests.coverage.cov_files import csv_bytes
 from tests.field_day import travel_for
-from tests.intake.yogya import DEPOT
+from tests.intake.yogya import COORDINATOR, DEPOT
 
 AS_OF = dt.date(2026, 11, 20)
 MONDAY = dt.date(2026, 12, 7)
@@ -167,6 +167,14 @@ def test_a_week_with_sweeps_and_home_visits_is_feasible(city: Flask) -> None:
     assert len(lines) == 3
     assert all(line.startswith("Penyisiran: ") and " orang" in line for line in lines)
     assert any(line.startswith("Penyisiran: Baciro (") for line in lines)
+    # The plan page says the same to the coordinator.
+    session.commit()
+    client = city.test_client()
+    client.post("/auth/masuk", data={"username": COORDINATOR[0], "password": COORDINATOR[1]})
+    page = client.get(f"/rencana/{plan.id}").get_data(as_text=True)
+    assert "<dt>Penyisiran</dt>" in page
+    for line in lines:
+        assert line.removeprefix("Penyisiran: ") in page
 
 
 def test_plan_command_names_each_sweep(city: Flask) -> None:

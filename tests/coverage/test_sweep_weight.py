@@ -210,17 +210,17 @@ def test_a_sweep_stop_names_its_kelurahan_once(yapp: Flask, staff_client: FlaskC
     [row] = [
         r for r in route_table(route).rows if getattr(r, "tracking_code", "") == made.tracking_code
     ]
-    assert row.address == "Kantor kelurahan (lokasi perlu dikonfirmasi), Kel. Kricak"
+    assert row.address == "Tempat belum ditentukan (titik tengah kelurahan), Kel. Kricak"
     assert row.kecamatan == "Tegalrejo"
     # The printed route sheet: the kelurahan once, then the kecamatan.
     page = staff_client.get(f"/lembar/rute/{route.id}").get_data(as_text=True)
-    line = "Kantor kelurahan (lokasi perlu dikonfirmasi), Kel. Kricak, Kec. Tegalrejo"
+    line = "Tempat belum ditentukan (titik tengah kelurahan), Kel. Kricak, Kec. Tegalrejo"
     assert line in page
     assert page.count("Kricak, Kricak") == page.count("Kel. Kricak, Kel.") == 0
     # The request page: street, kelurahan, kecamatan, each once.
     request_id = row.request_id
     text = staff_client.get(f"/koordinator/permohonan/{request_id}").get_data(as_text=True)
-    assert "Kantor kelurahan (lokasi perlu dikonfirmasi), Kricak, Tegalrejo" in text
+    assert "Tempat belum ditentukan (titik tengah kelurahan), Kricak, Tegalrejo" in text
 
 
 @pytest.mark.slow

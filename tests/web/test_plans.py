@@ -295,3 +295,15 @@ def test_demo_week_plan(demo_app: Flask, demo_client: FlaskClient) -> None:
     assert f"{first['start'].replace(':', '.')}–{first['end'].replace(':', '.')}" in page
     res = demo_client.post(f"/rencana/{plan.id}/setujui", follow_redirects=True)
     assert "Rencana disetujui" in res.get_data(as_text=True)
+
+
+def test_the_routing_engines_read_as_words(yapp: Flask) -> None:
+    from outreach.web.plans import engine_text
+
+    assert engine_text("vroom 1.15.2") == "VROOM 1.15.2"
+    assert engine_text(None) == "-"
+    with yapp.test_request_context():
+        assert (
+            engine_text("vroom 1.15.2 + pyvrp 0.14.1: pyvrp+vroom, vroom")
+            == "VROOM 1.15.2 dan PyVRP 0.14.1 (terbaik: PyVRP + VROOM, VROOM)"
+        )
