@@ -285,6 +285,20 @@ def _priority(
     return value, waited
 
 
+def _priority_of(row: Any, today: dt.date, tz: dt.tzinfo) -> tuple[int, int]:
+    """:func:`_priority` of a request row (a model, or a row of the same columns)."""
+    return _priority(
+        row.category,
+        row.verified_at or row.created_at,
+        row.deadline,
+        row.attempts,
+        today,
+        tz,
+        persons=row.persons,
+        letter_id=row.letter_id,
+    )
+
+
 def list_queue(
     session: Session,
     office_id: int,
@@ -352,23 +366,7 @@ def list_queue(
             )
         ).all()
         scored = sorted(
-            (
-                (
-                    *_priority(
-                        row.category,
-                        row.verified_at or row.created_at,
-                        row.deadline,
-                        row.attempts,
-                        today,
-                        tz,
-                        persons=row.persons,
-                        letter_id=row.letter_id,
-                    ),
-                    row.created_at,
-                    row.id,
-                )
-                for row in light
-            ),
+            ((*_priority_of(row, today, tz), row.created_at, row.id) for row in light),
             key=lambda item: (-item[0], item[2], item[3]),
         )
         ids = [item[3] for item in scored[offset : offset + page_size]]
@@ -395,16 +393,7 @@ def list_queue(
     rows = []
     for request_id in ids:
         row = loaded[request_id]
-        value, waited = _priority(
-            row.category,
-            row.verified_at or row.created_at,
-            row.deadline,
-            row.attempts,
-            today,
-            tz,
-            persons=row.persons,
-            letter_id=row.letter_id,
-        )
+        value, waited = _priority_of(row, today, tz)
         rows.append(QueueRow(request=row, priority=value, waiting_days=waited))
     return QueuePage(rows=rows, total=total, page=page, page_size=page_size, filters=filters)
 

@@ -231,33 +231,37 @@ def test_settings_turn_overnight_trips_on() -> None:
     assert set_far_trips(office, overnight_trips=False) == (120, False)
 
 
-def test_stored_routes_keep_their_marks_and_a_replan_keeps_them(session: Session) -> None:
-    """Real SQLite: plan Monday-Tuesday, store, reload, approve, plan again."""
+def far_office(session: Session) -> tuple[models.Office, list[models.ServiceRequest]]:
+    """A stored office (3 teams 07-16, sync 16:30, overnight trips on) and 12 far requests."""
     office = make_office(session, 3, overnight_trips=True)
     office.sync_deadline = dt.time(16, 30)
     for t in office.teams:
         t.shift_start, t.shift_end = dt.time(7), dt.time(16)
-    requests = []
-    for i, s in enumerate(far_sites(12)):
-        lon, lat = s.lon, s.lat
-        requests.append(
-            models.ServiceRequest(
-                tracking_code=f"JB-{i:04d}",
-                office_id=office.id,
-                category="lansia",
-                services=["perekaman_ktp"],
-                person_name=f"Warga {i}",
-                applicant_name=f"Pemohon {i}",
-                nik="3471014107800001",
-                phone="+6281234567890",
-                lon=lon,
-                lat=lat,
-                status=models.RequestStatus.TERVERIFIKASI.value,
-                verified_at=dt.datetime(2025, 2, 20, 9, 0),
-            )
+    requests = [
+        models.ServiceRequest(
+            tracking_code=f"JB-{i:04d}",
+            office_id=office.id,
+            category="lansia",
+            services=["perekaman_ktp"],
+            person_name=f"Warga {i}",
+            applicant_name=f"Pemohon {i}",
+            nik="3471014107800001",
+            phone="+6281234567890",
+            lon=s.lon,
+            lat=s.lat,
+            status=models.RequestStatus.TERVERIFIKASI.value,
+            verified_at=dt.datetime(2025, 2, 20, 9, 0),
         )
+        for i, s in enumerate(far_sites(12))
+    ]
     session.add_all(requests)
     session.flush()
+    return office, requests
+
+
+def test_stored_routes_keep_their_marks_and_a_replan_keeps_them(session: Session) -> None:
+    """Real SQLite: plan Monday-Tuesday, store, reload, approve, plan again."""
+    office, requests = far_office(session)
     travel = StraightLineModel(SPEED_MPS)
     plan_row = create_plan(session, travel, start_date=MONDAY, days=2, office=office)
     assert plan_row.summary["violations"] == 0
@@ -310,28 +314,7 @@ def test_a_stable_replan_keeps_the_trip() -> None:
 
 def test_replanning_day_two_alone_keeps_the_team_away_from_the_office(session: Session) -> None:
     """Day 1 approved and outside the plan, day 2 planned afresh: that team is not sent out."""
-    office = make_office(session, 3, overnight_trips=True)
-    office.sync_deadline = dt.time(16, 30)
-    for t in office.teams:
-        t.shift_start, t.shift_end = dt.time(7), dt.time(16)
-    for i, s in enumerate(far_sites(12)):
-        session.add(
-            models.ServiceRequest(
-                tracking_code=f"JB-{i:04d}",
-                office_id=office.id,
-                category="lansia",
-                services=["perekaman_ktp"],
-                person_name=f"Warga {i}",
-                applicant_name=f"Pemohon {i}",
-                nik="3471014107800001",
-                phone="+6281234567890",
-                lon=s.lon,
-                lat=s.lat,
-                status=models.RequestStatus.TERVERIFIKASI.value,
-                verified_at=dt.datetime(2025, 2, 20, 9, 0),
-            )
-        )
-    session.flush()
+    office, _requests = far_office(session)
     travel = StraightLineModel(SPEED_MPS)
     first = create_plan(session, travel, start_date=MONDAY, days=2, office=office)
     approve_plan(session, first.id, now=dt.datetime(2025, 3, 1, 10, 0))
@@ -347,28 +330,7 @@ def test_replanning_day_two_alone_keeps_the_team_away_from_the_office(session: S
 
 def test_a_day_of_an_overnight_trip_is_not_edited_stop_by_stop(session: Session) -> None:
     """Moving or removing one visit would re-time the day as from and back to the office."""
-    office = make_office(session, 3, overnight_trips=True)
-    office.sync_deadline = dt.time(16, 30)
-    for t in office.teams:
-        t.shift_start, t.shift_end = dt.time(7), dt.time(16)
-    for i, s in enumerate(far_sites(12)):
-        session.add(
-            models.ServiceRequest(
-                tracking_code=f"JB-{i:04d}",
-                office_id=office.id,
-                category="lansia",
-                services=["perekaman_ktp"],
-                person_name=f"Warga {i}",
-                applicant_name=f"Pemohon {i}",
-                nik="3471014107800001",
-                phone="+6281234567890",
-                lon=s.lon,
-                lat=s.lat,
-                status=models.RequestStatus.TERVERIFIKASI.value,
-                verified_at=dt.datetime(2025, 2, 20, 9, 0),
-            )
-        )
-    session.flush()
+    office, _requests = far_office(session)
     travel = StraightLineModel(SPEED_MPS)
     draft = create_plan(session, travel, start_date=MONDAY, days=2, office=office)
     session.commit()
