@@ -228,10 +228,7 @@ def _sweep_request(
         applicant_relation="penyisiran",
         person_name=f"Jemput bola {place}",
         address_street=sweep_street(kel),
-        landmark=(
-            "Titik kelurahan: geser ke tempat yang dipakai, mis. kantor kelurahan, balai RW, "
-            "masjid atau sekolah"
-        ),
+        landmark="Tempat kegiatan belum dipastikan: tanyakan koordinator sebelum berangkat",
         kecamatan_id=kel.kecamatan_id,
         kelurahan_id=kel.id,
         lon=kel.rep_lon,

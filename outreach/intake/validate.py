@@ -335,7 +335,9 @@ def validate_request(
     flags = list(location.flags)
     if info is not None and info.kabkota_code != ctx.region_code:
         flags.append(FLAG_NIK_OUTSIDE)
-    if info is None:
+    if info is None and not (staff and draft.category == Category.KOLEKTIF.value):
+        # A collective visit (a letter, a sweep) has no NIK of its own: its residents' are
+        # on its list or recorded on the day.
         flags.append(FLAG_NO_NIK)
     flags += _age_flag(info, services, today)
     if info is not None:

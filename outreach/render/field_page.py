@@ -201,7 +201,7 @@ def _route_by_id(
         or plan.status != models.PlanStatus.APPROVED.value
         or (team_id is not None and route.team_id != team_id)
     ):
-        msg = f"No approved route {route_id} of this team."
+        msg = "Rute itu tidak ada, belum disetujui, sudah diganti, atau bukan rute tim Anda."
         raise NotFoundError(msg)
     return route
 

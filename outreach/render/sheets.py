@@ -82,6 +82,9 @@ class RouteSheet:
     qr_svg: str
     field_url: str
     outcomes: tuple[tuple[str, str], ...]  # (Outcome value, label) for the tick boxes
+    # Empty for an approved route; else why it must not be used in the field (a draft's
+    # route, or one withdrawn when another plan was approved for its day).
+    status_note: str = ""
 
     @property
     def rows(self) -> list[Any]:
@@ -307,7 +310,18 @@ def build_route_sheet(
         qr_svg=qr_svg(field_url),
         field_url=field_url,
         outcomes=tuple((o.value, OUTCOME_LABELS.get(o.value, o.value)) for o in models.Outcome),
+        status_note=route_status_note(route),
     )
+
+
+def route_status_note(route: models.Route) -> str:
+    """Why a route must not be used in the field, in Indonesian ("" for an approved route)."""
+    if route.approved:
+        return ""
+    plan = route.plan
+    if plan is not None and plan.status == models.PlanStatus.DRAFT.value:
+        return "DRAF: rute ini belum disetujui; jangan dipakai di lapangan."
+    return "DIGANTI: rute ini sudah diganti rencana lain untuk hari ini; jangan dipakai."
 
 
 def qr_svg(url: str, *, title: str = "Kode QR rute di halaman lapangan") -> str:

@@ -240,9 +240,11 @@ def office_trips() -> ResponseReturnValue:
     org = office.get_office(session)
     text = request.form.get("far_trip_minutes", "").strip()
     back = redirect(url_for("admin.office_settings", _anchor="perjalanan-jauh"), code=303)
+    # An error goes to the top of the page, where the message is shown.
+    top = redirect(url_for("admin.office_settings"), code=303)
     if not text.isdecimal():
         flash(_("Batas perjalanan jauh diisi dengan angka menit, mis. 60."), "error")
-        return back
+        return top
     try:
         office.set_far_trips(
             org,
@@ -252,7 +254,7 @@ def office_trips() -> ResponseReturnValue:
     except office.SettingsError as exc:
         session.rollback()
         flash(str(exc), "error")
-        return back
+        return top
     session.commit()
     flash(_("Pengaturan perjalanan jauh disimpan."), "info")
     return back

@@ -187,3 +187,17 @@ def test_staff_may_leave_nik_and_phone_empty(ctx: IntakeContext) -> None:
     assert "nik_belum_ada" in data.flags
     with pytest.raises(FormError):
         validate_request(draft(nik="", phone=""), ctx)
+    # A collective visit (a letter, a sweep) has no NIK of its own: no flag for it.
+    hall = validate_request(
+        draft(
+            nik="",
+            phone="",
+            category="kolektif",
+            person_name="Jemput bola Kel. Semaki",
+            description="",
+            persons="40",
+        ),
+        ctx,
+        staff=True,
+    )
+    assert hall.nik is None and "nik_belum_ada" not in hall.flags

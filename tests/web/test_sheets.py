@@ -187,3 +187,31 @@ def test_a_draft_plan_prints_for_the_coordinator(yapp: Flask, day: FieldDay) -> 
     assert lead.get(f"{DAY_URL}?plan={draft.id}").status_code == 404
     draft_route = next(r for r in draft.routes if r.team_id == day.team_ids["Tim Mawar"])
     assert lead.get(f"/lembar/rute/{draft_route.id}").status_code == 404
+
+
+def test_a_route_replaced_by_another_plan_says_so_on_the_plan_page_and_paper(
+    yapp: Flask, day: FieldDay
+) -> None:
+    # The state approve_plan leaves when a later plan replaces one day of a longer approved
+    # plan: the plan stays approved, that day's routes are withdrawn.
+    session = get_session()
+    old = route_of(day.team_ids["Tim Mawar"])
+    kept = route_of(day.team_ids["Tim Melati"])
+    old.approved = False
+    session.commit()
+    client = signed_in(yapp, *COORDINATOR)
+    page = client.get(f"/rencana/{day.plan_id}").get_data(as_text=True)
+    assert f'data-withdrawn="{old.id}"' in page and "Diganti rencana lain" in page
+    assert f'/lembar/rute/{old.id}"' not in page  # no print link for it
+    assert f'/lembar/rute/{kept.id}"' in page
+    sheet = client.get(f"/lembar/rute/{old.id}").get_data(as_text=True)
+    assert "DIGANTI: rute ini sudah diganti rencana lain" in sheet
+    assert "DIGANTI" not in client.get(f"/lembar/rute/{kept.id}").get_data(as_text=True)
+    # A draft's sheet says it is a draft.
+    office = session.scalar(select(models.Office))
+    draft = create_plan(
+        session, travel_for(yapp), start_date=DAY, days=1, office=office, keep_approved=False
+    )
+    session.commit()
+    draft_sheet = client.get(f"/lembar/rute/{draft.routes[0].id}").get_data(as_text=True)
+    assert "DRAF: rute ini belum disetujui" in draft_sheet
