@@ -345,7 +345,7 @@ def sites_for(
     collective = is_collective(request) and whole.persons > 1
     if parts is None:
         parts = parts_needed(whole.persons, params.collective_max_persons) if collective else 1
-    return split_site(
+    split = split_site(
         whole,
         parts=parts,
         services=[str(s) for s in request.services or ()],
@@ -353,6 +353,14 @@ def sites_for(
         per_person_s=params.collective_per_person_s if collective else params.per_person_s,
         skip=skip,
     )
+    if request.programme_id is not None and whole.pinned_team_id is not None:
+        # A programme with one team: that team does the first part of a big school; the
+        # other parts go, on the same date, to any team working then (one team cannot record
+        # 60 pupils in a day, and the pupils are there on that date only).
+        split = tuple(
+            s if s.part == 1 else dataclasses.replace(s, pinned_team_id=None) for s in split
+        )
+    return split
 
 
 def stop_site_id(stop: models.Stop) -> int:

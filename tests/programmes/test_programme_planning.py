@@ -114,3 +114,28 @@ def test_saturday_programme_while_closed_for_home_visits(yapp: Flask) -> None:
     again, replan = _plan(yapp, FRIDAY, 2)
     assert again.locked_route_ids and saturday.id in again.locked_route_ids
     assert replan.summary["violations"] == 0
+
+
+def test_a_big_school_is_served_whole_on_its_date_by_more_than_one_team(yapp: Flask) -> None:
+    # 60 pupils: 370 minutes of recording, more than one team's day. The programme's one team
+    # does the first part; the second goes to another team working that Wednesday (before,
+    # it stayed pinned to the same team and was never served).
+    session = get_session()
+    office = office_of(session)
+    mawar, melati = teams(session, "Tim Mawar", "Tim Melati")
+    place(session, "SMK Harapan Semaki", dx=0.006, dy=0.005, persons=60)
+    programme(session, start=MONDAY, end=dt.date(2026, 12, 18), team_ids=(mawar.id,))
+    generate_visits(session, office, MONDAY, FRIDAY)
+    home_visits(session, 6)
+    session.commit()
+    _inputs, plan = _plan(yapp, MONDAY, 5)
+    school = sorted(
+        (s.part or 1, r.route_date, r.team_id, s.persons)
+        for r in plan.routes
+        for s in r.stops
+        if s.request.programme_id is not None
+    )
+    assert [(part, day) for part, day, _, _ in school] == [(1, WEDNESDAY), (2, WEDNESDAY)]
+    assert school[0][2] == mawar.id and school[1][2] == melati.id
+    assert sum(p or 0 for *_, p in school) == 60
+    assert not [u for u in plan.unassigned if u.request.programme_id is not None]
