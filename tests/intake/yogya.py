@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -189,3 +189,32 @@ def schedule_visit(
     req.status = "terjadwal"
     session.flush()
     return stop
+
+
+def admin_client(app: Flask, username: str, password: str) -> FlaskClient:
+    """A client signed in as a new admin of the Yogyakarta office (made here, committed).
+
+    Each request forgets the user loaded for the previous one, so two clients of the same app
+    (an admin and a coordinator) keep their own users.
+    """
+
+    @app.before_request
+    def _forget_user() -> None:
+        g.pop("_login_user", None)
+
+    session = get_session()
+    office = session.scalar(select(models.Office))
+    assert office is not None
+    session.add(
+        models.User(
+            username=username,
+            password_hash=hash_password(password),
+            role="admin",
+            office_id=office.id,
+        )
+    )
+    session.commit()
+    client = app.test_client()
+    res = client.post("/auth/masuk", data={"username": username, "password": password})
+    assert res.status_code == 302, res.get_data(as_text=True)
+    return client

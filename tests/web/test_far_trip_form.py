@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask
 
-from outreach import models
 from outreach.db import get_session
 from outreach.office import get_office
 from outreach.planning.trips import far_trip_settings
-from outreach.web.auth import hash_password
-from tests.intake.yogya import yapp, yogya_template
+from tests.intake.yogya import admin_client, yapp, yogya_template
 
 __all__ = ["yapp", "yogya_template"]
 
@@ -17,23 +15,9 @@ ADMIN = ("admin.jauh", "rahasia-789")
 
 
 def test_admin_sets_far_trips_on_the_office_page(yapp: Flask) -> None:
-    @yapp.before_request
-    def _forget_user() -> None:
-        g.pop("_login_user", None)
-
+    client = admin_client(yapp, *ADMIN)
     session = get_session()
     office = get_office(session)
-    session.add(
-        models.User(
-            username=ADMIN[0],
-            password_hash=hash_password(ADMIN[1]),
-            role="admin",
-            office_id=office.id,
-        )
-    )
-    session.commit()
-    client = yapp.test_client()
-    client.post("/auth/masuk", data={"username": ADMIN[0], "password": ADMIN[1]})
     page = client.get("/pengaturan/kantor").get_data(as_text=True)
     assert "Perjalanan jauh" in page and 'value="60"' in page
     assert (

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import BrowserContext, expect
 from sqlalchemy import select
@@ -22,7 +22,6 @@ from outreach import models
 from outreach.db import get_session
 from outreach.office import get_office
 from outreach.render.route_rows import no_signal_areas, route_table
-from outreach.web.auth import hash_password
 from tests.browser.conftest import browser, live_server
 from tests.browser.test_field_offline import (
     outcome_count,
@@ -32,7 +31,7 @@ from tests.browser.test_field_offline import (
     wait_until_ready_offline,
 )
 from tests.field_day import build_field_day, travel_for
-from tests.intake.yogya import SEMAKI, staff_client, yapp, yogya_app, yogya_template
+from tests.intake.yogya import SEMAKI, admin_client, staff_client, yapp, yogya_app, yogya_template
 from tests.web.test_field import shift_plan_to, today_of
 
 __all__ = ["browser", "live_server", "staff_client", "yapp", "yogya_template"]
@@ -133,23 +132,8 @@ def test_cli_office_trips_sets_far_minutes_and_overnight(yapp: Flask) -> None:
 
 
 def test_admin_marks_and_clears_a_kelurahan_on_the_office_page(yapp: Flask) -> None:
-    @yapp.before_request
-    def _forget_user() -> None:
-        g.pop("_login_user", None)
-
+    client = admin_client(yapp, *ADMIN)
     session = get_session()
-    office = get_office(session)
-    session.add(
-        models.User(
-            username=ADMIN[0],
-            password_hash=hash_password(ADMIN[1]),
-            role="admin",
-            office_id=office.id,
-        )
-    )
-    session.commit()
-    client = yapp.test_client()
-    client.post("/auth/masuk", data={"username": ADMIN[0], "password": ADMIN[1]})
     page = client.get("/pengaturan/kantor").get_data(as_text=True)
     assert "Area tanpa sinyal" in page and "Belum ada kelurahan/desa yang ditandai." in page
 
